@@ -1,0 +1,49 @@
+# Auction Desk — `make run` runs the desk with demo data; `make test` runs every test.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+WORKERS ?= 2
+export FLASK_APP := wsgi.py
+
+.PHONY: run test setup setup-dev translations extract-messages serve clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+setup: $(VENV)/.runtime translations
+setup-dev: $(VENV)/.dev translations
+
+translations: | $(BIN)/python
+	@$(BIN)/pybabel compile -q -d app/translations 2>/dev/null || $(MAKE) --no-print-directory $(VENV)/.runtime && $(BIN)/pybabel compile -q -d app/translations
+
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -q -N -i app/translations/messages.pot -d app/translations
+
+## The desk on SQLite with demo data at http://$(HOST):$(PORT), served by gunicorn.
+## The sandbox clock is on here: this is a rehearsal desk, not production.
+run: setup
+	$(BIN)/flask db upgrade
+	@echo "Demo logins (role login password):"
+	@$(BIN)/flask demo seed
+	@echo "Auction Desk: http://$(HOST):$(PORT)"
+	SANDBOX_CLOCK=1 $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+## Every test, on SQLite and on PostgreSQL (a throwaway cluster unless DATABASE_URL is given).
+test: setup-dev
+	bash scripts/test.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

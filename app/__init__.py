@@ -1,0 +1,90 @@
+"""Auction Desk: the primary-market desk of a securities exchange."""
+from pathlib import Path
+
+from apiflask import APIFlask
+
+from app.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> APIFlask:
+    app = APIFlask(
+        __name__,
+        title="Auction Desk API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the UI bundles load from a CDN; users' networks are closed
+        json_errors=False,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: APIFlask) -> None:
+    from app import database
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    database.configure_engines()
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def register_security(app: APIFlask) -> None:
+    from app.auth import sessions
+    from app.auth.access import enforce_access
+    from app.security import register_security as add_headers
+
+    add_headers(app)
+    sessions.configure(app)
+    app.before_request(enforce_access)
+
+
+def register_blueprints(app: APIFlask) -> None:
+    from app.admin.views import bp as admin_bp
+    from app.api.views import bp as api_bp
+    from app.audit.views import bp as audit_bp
+    from app.auth.views import bp as auth_bp
+    from app.calendar.views import bp as calendar_bp
+    from app.clock.views import bp as clock_bp
+    from app.main.views import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: APIFlask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: APIFlask) -> None:
+    from app.formatting import register_filters
+    from app.main.navigation import register_navigation
+
+    register_filters(app)
+    register_navigation(app)
+
+
+def register_commands(app: APIFlask) -> None:
+    from app.audit.cli import audit_cli
+    from app.auth.cli import orgs_cli, users_cli
+    from app.calendar.cli import calendar_cli
+    from app.demo.cli import demo_cli
+
+    for group in (audit_cli, users_cli, orgs_cli, calendar_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,103 @@
+"""Configuration: defaults, then the environment, then a test mapping.
+
+Every setting is listed in the README's configuration table.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+PRODUCTION = "production"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration would run the desk unsafely; the message says what to fix."""
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def defaults(instance_path: str) -> dict:
+    environment = os.environ.get("DESK_ENV", "development")
+    return {
+        "DESK_ENV": environment,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'auction_desk.sqlite3'}"
+        ),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SANDBOX_CLOCK": _flag("SANDBOX_CLOCK"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", environment == PRODUCTION),
+        "SESSION_COOKIE_NAME": "desk_session",
+        # Absolute session lifetime; the idle limit is checked against the server-side record.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
+        # A CSRF token must outlive a 3-hour bid window; it never outlives the session itself.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "LOGIN_FAILURE_LIMIT": int(os.environ.get("LOGIN_FAILURE_LIMIT", "100")),
+        "LOGIN_FAILURE_WINDOW": timedelta(hours=1),
+        "PASSWORD_HASH_PROFILE": "rfc_9106_low_memory",
+        "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+        "LANGUAGES": ("ru", "kk", "en"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    }
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_mapping(defaults(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        # psycopg 3 is the driver we install.
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    check_production(app.config)
+
+
+def check_production(config) -> None:
+    """Production must run with a real secret and the real clock."""
+    if config["DESK_ENV"] != PRODUCTION:
+        return
+    secret = os.environ.get("SECRET_KEY") or ""
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"DESK_ENV=production needs SECRET_KEY of at least {MIN_SECRET_LENGTH} characters"
+        )
+    if config["SANDBOX_CLOCK"]:
+        raise ConfigError("SANDBOX_CLOCK is refused when DESK_ENV=production")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise ConfigError("DESK_ENV=production needs DATABASE_URL pointing at PostgreSQL")
+
+
+def _instance_secret(app: Flask) -> str:
+    """Development only: generate a secret once and keep it in instance/ across restarts."""
+    if app.config["DESK_ENV"] == PRODUCTION:
+        return ""
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written aside and linked into place, so concurrent workers never read a half file.
+        temporary = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,70 @@
+"""The navigation bar: each role sees only what it may open."""
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.access import allows, endpoint_access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+
+
+ROLE_LABELS = {
+    "exchange_staff": _l("Exchange staff"),
+    "minfin": _l("Ministry of Finance"),
+    "issuer": _l("Issuer"),
+    "primary_dealer": _l("Primary dealer"),
+    "participant": _l("Participant"),
+    "collateral_controller": _l("Collateral controller"),
+    "client": _l("Client"),
+    "admin": _l("Administrator"),
+}
+ORGANISATION_KIND_LABELS = {
+    "exchange": _l("Exchange"),
+    "minfin": _l("Ministry of Finance"),
+    "issuer": _l("Issuer"),
+    "member_firm": _l("Member firm"),
+    "custodian": _l("Custodian"),
+    "client": _l("Client (natural person)"),
+}
+
+NAV_ITEMS = (
+    NavItem("main.home", _l("Home")),
+    NavItem("calendar.index", _l("Calendar")),
+    NavItem("audit.index", _l("Audit trail")),
+    NavItem("clock.index", _l("Sandbox clock")),
+    NavItem("admin.organisations", _l("Organisations")),
+    NavItem("admin.users", _l("Users")),
+)
+
+
+def visible_navigation() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        {"endpoint": item.endpoint, "label": item.label, "url": url_for(item.endpoint)}
+        for item in NAV_ITEMS
+        if allows(endpoint_access(item.endpoint), current_user.role)
+    ]
+
+
+def register_navigation(app: Flask) -> None:
+    @app.context_processor
+    def navigation():
+        from app.clock.services import now, sandbox_enabled, sandbox_state
+
+        return {
+            "current_locale": lambda: str(get_locale() or "ru"),
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "organisation_kind_label": lambda kind: ORGANISATION_KIND_LABELS.get(kind, kind),
+            "navigation": visible_navigation(),
+            "desk_now": now(),
+            "sandbox_on": sandbox_enabled(),
+            "sandbox_clock": sandbox_state(),
+        }

@@ -1,0 +1,160 @@
+"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL truncated after),
+the app, clients, factories and `login_as(role)`.
+
+The suite runs on SQLite unless DATABASE_URL names a PostgreSQL database (`make test` does both).
+"""
+import os
+import shutil
+from collections.abc import Callable
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.auth import services
+from app.auth.models import Organisation, User
+from app.auth.roles import ROLE_ORGANISATION_KINDS, OrganisationKind, Role
+from app.clock.services import wall_now
+from app.extensions import db
+
+TEST_PASSWORD = "Correct-horse-42"
+ENV_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = ENV_URL.startswith("postgresql")
+
+
+def base_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-000000",
+        "PASSWORD_HASH_PROFILE": "cheapest",
+        "WTF_CSRF_ENABLED": False,
+        "SANDBOX_CLOCK": True,
+    }
+
+
+def _migrate(database_url: str) -> None:
+    app = create_app(base_config(database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory) -> str:
+    """Migrated once per session: a SQLite file to copy, or the PostgreSQL database itself."""
+    if ON_POSTGRES:
+        engine = create_engine(ENV_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        _migrate(ENV_URL)
+        return ENV_URL
+    path = tmp_path_factory.mktemp("template") / "desk.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(template_database, tmp_path) -> str:
+    if ON_POSTGRES:
+        return template_database
+    copy = tmp_path / "desk.sqlite3"
+    shutil.copyfile(template_database, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def make_app(database_url) -> Callable:
+    """Builds apps on this test's database; several apps stand for several workers."""
+    apps = []
+
+    def build(**overrides):
+        app = create_app({**base_config(database_url), **overrides})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if ON_POSTGRES:
+        _truncate(database_url)
+
+
+def _truncate(database_url: str) -> None:
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text(
+            "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :genesis)"
+        ), {"genesis": "0" * 64})
+    engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_org(app) -> Callable[..., Organisation]:
+    counter = iter(range(1, 10_000))
+
+    def build(kind: OrganisationKind = OrganisationKind.MEMBER_FIRM, name: str | None = None,
+              primary_dealer: bool = False, parent: Organisation | None = None) -> Organisation:
+        number = next(counter)
+        if kind == OrganisationKind.CLIENT and parent is None:
+            parent = build(OrganisationKind.MEMBER_FIRM)
+        org = services.create_organisation(
+            db.session, name or f"{kind} {number}", kind, wall_now(), bin=f"{number:012d}",
+            is_primary_dealer=primary_dealer, parent=parent,
+        )
+        db.session.commit()
+        return org
+
+    return build
+
+
+@pytest.fixture
+def make_user(app, make_org) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def build(role: Role = Role.PARTICIPANT, login: str | None = None, password: str = TEST_PASSWORD,
+              organisation: Organisation | None = None) -> User:
+        org = organisation or make_org(ROLE_ORGANISATION_KINDS[role], primary_dealer=role == Role.PRIMARY_DEALER)
+        user = services.create_user(db.session, login or f"{role.value}{next(counter)}", f"Test {role.value}",
+                                    role, org, password, wall_now())
+        db.session.commit()
+        return user
+
+    return build
+
+
+@pytest.fixture
+def login_as(client, make_user) -> Callable[..., User]:
+    """Create a user of that role and log the test client in as it."""
+
+    def login(role: Role, **kwargs) -> User:
+        user = make_user(role, **kwargs)
+        response = client.post("/login", data={"login": user.login, "password": kwargs.get("password", TEST_PASSWORD)})
+        assert response.status_code == 302, response.data
+        return user
+
+    return login
