@@ -57,12 +57,17 @@ def register_blueprints(app: APIFlask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
+    from app.auth.api import bp as auth_api_bp
     from app.auth.views import bp as auth_bp
+    from app.calendar.api import bp as calendar_api_bp
     from app.calendar.views import bp as calendar_bp
+    from app.clock.api import bp as clock_api_bp
     from app.clock.views import bp as clock_bp
     from app.main.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp, api_bp):
+    pages = (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp)
+    apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp)
+    for blueprint in pages + apis:
         app.register_blueprint(blueprint)
 
 
