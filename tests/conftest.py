@@ -8,6 +8,8 @@ import shutil
 from collections.abc import Callable
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -39,6 +41,21 @@ def _migrate(database_url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+class DeskClient(FlaskClient):
+    """Each request runs as it would in a worker: in its own app context, with a fresh `g`
+    and its own database session.
+
+    The test's own transaction is committed first: on SQLite every transaction takes the write
+    lock up front (BEGIN IMMEDIATE), and a real worker never shares the test's transaction.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +90,7 @@ def make_app(database_url) -> Callable:
 
     def build(**overrides):
         app = create_app({**base_config(database_url), **overrides})
+        app.test_client_class = DeskClient
         apps.append(app)
         return app
 

@@ -1,0 +1,98 @@
+"""Deny by default, checked route by route.
+
+Every endpoint must declare its access, the declaration must match the table below (adding a
+route means reviewing who may open it here), and every role — and an anonymous visitor — is
+sent to every route and method to see that it is answered as declared.
+"""
+import pytest
+from werkzeug.routing import Rule
+
+from app.auth.access import PUBLIC, endpoint_access
+from app.auth.roles import ALL_ROLES, Role
+from tests.conftest import TEST_PASSWORD
+
+ANY = frozenset(ALL_ROLES)
+STAFF = frozenset({Role.EXCHANGE_STAFF, Role.ADMIN})
+ADMIN = frozenset({Role.ADMIN})
+
+EXPECTED = {
+    "static": PUBLIC,
+    "openapi.spec": PUBLIC,
+    "main.index": PUBLIC,
+    "main.home": ANY,
+    "main.language": PUBLIC,
+    "main.healthz": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.password": ANY,
+    "auth.tokens": ANY,
+    "auth.revoke_token": ANY,
+    "api.me": ANY,
+}
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+# Logging out ends the session the walk reuses, so it goes last.
+LAST = {"auth.logout"}
+
+
+def declared(app) -> dict:
+    return {rule.endpoint: endpoint_access(rule.endpoint) for rule in app.url_map.iter_rules()}
+
+
+def test_every_route_declares_its_access(app):
+    unclassified = sorted(endpoint for endpoint, access in declared(app).items() if access is None)
+    assert unclassified == []
+
+
+def test_declared_access_matches_the_reviewed_table(app):
+    assert declared(app) == EXPECTED
+
+
+def _url(app, rule: Rule) -> str:
+    values = {}
+    for argument in rule.arguments:
+        converter = type(rule._converters[argument]).__name__
+        values[argument] = 999_999 if converter in {"IntegerConverter", "FloatConverter"} else "x"
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _requests(app):
+    rules = sorted(app.url_map.iter_rules(), key=lambda rule: (rule.endpoint in LAST, rule.endpoint))
+    for rule in rules:
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            yield rule, method, _url(app, rule)
+
+
+def _denied_anonymously(response, url: str) -> bool:
+    if url.startswith("/api/"):
+        return response.status_code == 401
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("role", [None, *sorted(ALL_ROLES)])
+def test_each_role_is_answered_as_declared(app, make_user, role):
+    client = app.test_client()
+    if role is not None:
+        user = make_user(Role(role))
+        assert client.post("/login", data={"login": user.login, "password": TEST_PASSWORD}).status_code == 302
+    wrong = []
+    for rule, method, url in _requests(app):
+        access = endpoint_access(rule.endpoint)
+        allowed = access == PUBLIC or (role is not None and access is not None and role in access)
+        response = client.open(url, method=method)
+        if access == PUBLIC:
+            # A public page may still send a visitor to the login page (/, /logout).
+            ok = response.status_code not in (401, 403)
+        elif allowed:
+            ok = response.status_code not in (401, 403) and not _denied_anonymously(response, url)
+        elif role is None:
+            ok = _denied_anonymously(response, url)
+        else:
+            ok = response.status_code == 403
+        if not ok:
+            wrong.append(f"{method} {url} as {role or 'anonymous'}: {response.status_code}")
+    assert wrong == []
