@@ -25,12 +25,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 setup: $(VENV)/.runtime translations
 setup-dev: $(VENV)/.dev translations
 
-translations: | $(BIN)/python
-	@$(BIN)/pybabel compile -q -d app/translations 2>/dev/null || $(MAKE) --no-print-directory $(VENV)/.runtime && $(BIN)/pybabel compile -q -d app/translations
+# Compiles the catalogs when there are any (pybabel's -q goes before the command).
+translations: $(VENV)/.runtime
+	@if ls app/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel -q compile -d app/translations; fi
 
 extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel -q update -N -i app/translations/messages.pot -d app/translations
 
 ## The desk on SQLite with demo data at http://$(HOST):$(PORT), served by gunicorn.
 ## The sandbox clock is on here: this is a rehearsal desk, not production.

@@ -55,6 +55,7 @@ def register_security(app: APIFlask) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from app.admin.views import bp as admin_bp
+    from app.api import register_api
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
     from app.auth.api import bp as auth_api_bp
@@ -69,6 +70,7 @@ def register_blueprints(app: APIFlask) -> None:
     apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp)
     for blueprint in pages + apis:
         app.register_blueprint(blueprint)
+    register_api(app, apis)
 
 
 def register_errorhandlers(app: APIFlask) -> None:

@@ -1,9 +1,10 @@
-"""`flask audit verify`."""
+"""`flask audit verify` and `flask audit tail`."""
 import sys
 
 import click
 from flask.cli import AppGroup
 
+from app.audit.search import tail as last_events
 from app.audit.services import verify_chain
 from app.extensions import db
 
@@ -20,3 +21,16 @@ def verify():
     click.echo(f"audit chain broken at row {report.broken_id}: {report.reason} "
                f"({report.checked} rows before it are intact)", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("tail")
+@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many of the newest rows to print.")
+def tail(count: int):
+    """Print the newest rows, oldest first: id, time (UTC), actor, role, action, object, request id."""
+    for event in last_events(db.session, count):
+        target = event.object_type if event.object_id is None else f"{event.object_type}:{event.object_id}"
+        click.echo("\t".join((
+            str(event.id), event.occurred_at.isoformat(timespec="seconds"), event.actor_login,
+            event.actor_role or "-", event.action, target, event.request_id or "-",
+        )))

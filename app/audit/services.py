@@ -44,6 +44,12 @@ def current_actor() -> Actor:
     return Actor(None, "anonymous", None, None, request_id, address)
 
 
+def actor_for(user) -> Actor:
+    """`user` acting in this request: at login the session does not know them yet."""
+    base = current_actor()
+    return Actor(user.id, user.login, user.role, user.organisation_id, base.request_id, base.address)
+
+
 def _dump(value) -> str | None:
     if value is None:
         return None

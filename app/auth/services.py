@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from app.audit.services import record
+from app.audit.services import actor_for, record
 from app.auth.models import ApiToken, LoginAttempt, Organisation, User, UserSession
 from app.auth.passwords import MIN_PASSWORD_LENGTH, burn_verification, hash_password, verify_password
 from app.auth.roles import ROLE_ORGANISATION_KINDS, OrganisationKind, Role
@@ -81,7 +81,7 @@ def start_session(session, user: User, address: str | None, user_agent: str | No
     session.add(UserSession(token_hash=digest(token), user_id=user.id, created_at=now,
                             last_seen_at=now, address=address, user_agent=(user_agent or "")[:255]))
     session.flush()
-    record(session, "user.login", "user", user.id, None, {"address": address})
+    record(session, "user.login", "user", user.id, None, {"address": address}, actor=actor_for(user))
     return token
 
 

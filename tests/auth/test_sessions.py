@@ -122,8 +122,14 @@ def test_passwords_are_stored_as_argon2id(make_user):
 def test_login_and_logout_are_audited(client, make_user):
     from app.audit.models import AuditEvent
 
-    user = make_user(Role.CUSTODIAN if hasattr(Role, "CUSTODIAN") else Role.COLLATERAL_CONTROLLER)
+    user = make_user(Role.COLLATERAL_CONTROLLER)
     _login(client, user)
     client.post("/logout")
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(user.id))).all()
-    assert "user.login" in actions and "user.logout" in actions
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id))
+    ).all()
+    by_action = {event.action: event for event in events}
+    for action in ("user.login", "user.logout"):
+        assert by_action[action].actor_login == user.login
+        assert by_action[action].actor_role == "collateral_controller"
+        assert by_action[action].request_id
