@@ -50,6 +50,8 @@ def defaults(instance_path: str) -> dict:
         "LANGUAGES": ("ru", "kk", "en"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # Reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
     }
 
 

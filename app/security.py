@@ -4,6 +4,7 @@ import secrets
 
 from flask import Flask, g, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -44,5 +45,9 @@ def add_security_headers(response):
 
 
 def register_security(app: Flask) -> None:
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # The client's address (audit rows, login attempts) and scheme come from the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.before_request(assign_request_id)
     app.after_request(add_security_headers)

@@ -49,3 +49,27 @@ def test_static_files_are_served_locally(client):
     assert response.status_code == 200
     assert "http" not in response.text.split("*/", 1)[-1]  # no remote fetches from the stylesheet
     response.close()
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(make_app):
+    from flask import request
+
+    from app.auth.access import public as public_view
+
+    app = make_app(PROXY_HOPS=1)
+
+    @app.route("/whoami")
+    @public_view
+    def whoami():
+        return request.remote_addr
+
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}
+    assert app.test_client().get("/whoami", headers=forwarded).text == "203.0.113.7"
+    direct = make_app()
+
+    @direct.route("/whoami")
+    @public_view
+    def whoami_direct():
+        return request.remote_addr
+
+    assert direct.test_client().get("/whoami", headers=forwarded).text != "203.0.113.7"
