@@ -3,6 +3,7 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.audit.search import tail as last_events
 from app.audit.services import verify_chain
@@ -18,8 +19,9 @@ def verify():
     if report.intact:
         click.echo(f"audit chain intact: {report.checked} rows")
         return
-    click.echo(f"audit chain broken at row {report.broken_id}: {report.reason} "
-               f"({report.checked} rows before it are intact)", err=True)
+    with force_locale("en"):  # operators' console: one language, whatever the desk's default
+        click.echo(f"audit chain broken at row {report.broken_id}: {report.reason} "
+                   f"({report.checked} rows before it are intact)", err=True)
     sys.exit(1)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import g, has_app_context, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -119,7 +120,7 @@ def _locked_head(session) -> AuditHead:
 class ChainReport:
     checked: int
     broken_id: int | None = None
-    reason: str | None = None
+    reason: object = None  # a lazy message: shown in the reader's language
 
     @property
     def intact(self) -> bool:
@@ -146,20 +147,20 @@ def verify_chain(session, batch_size: int = 5000) -> ChainReport:
     return _check_head(session, checked, expected_id - 1, previous_hash)
 
 
-def _link_problem(event: AuditEvent, expected_id: int, previous_hash: str) -> str | None:
+def _link_problem(event: AuditEvent, expected_id: int, previous_hash: str):
     if event.id != expected_id:
-        return f"row {expected_id} is missing (next row is {event.id})"
+        return _l("row %(missing)s is missing (next row is %(next)s)", missing=expected_id, next=event.id)
     if event.prev_hash != previous_hash:
-        return "prev_hash does not match the previous row"
+        return _l("prev_hash does not match the previous row")
     if event.row_hash != row_digest(event):
-        return "row contents do not match its hash"
+        return _l("row contents do not match its hash")
     return None
 
 
 def _check_head(session, checked: int, last_id: int, last_hash: str) -> ChainReport:
     head = session.get(AuditHead, HEAD_ROW_ID)
     if head is None:
-        return ChainReport(checked) if last_id == 0 else ChainReport(checked, last_id, "chain head is missing")
+        return ChainReport(checked) if last_id == 0 else ChainReport(checked, last_id, _l("chain head is missing"))
     if head.last_id != last_id or head.last_hash != last_hash:
-        return ChainReport(checked, head.last_id, "rows after the last stored one were removed")
+        return ChainReport(checked, head.last_id, _l("rows after the last stored one were removed"))
     return ChainReport(checked)

@@ -1,7 +1,7 @@
 """Flask-Login wiring: server-side sessions for browsers, bearer tokens for machines."""
 from flask import Flask, current_app, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
 from app.clock.services import wall_now
@@ -74,9 +74,12 @@ def begin(user) -> None:
 
 
 def end() -> None:
+    """Log out; the login page that follows stays in the user's language."""
+    language = current_user.locale
     services.end_session(db.session, session.get(SESSION_TOKEN_KEY), wall_now())
     logout_user()
     session.clear()
+    session["lang"] = language
 
 
 def current_token() -> str | None:
