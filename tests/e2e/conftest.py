@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.demo.cli import seed_demo
 from app.extensions import db
@@ -18,6 +18,7 @@ VIEWPORT = {"width": 1440, "height": 900}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
 ]
 TIMEOUT_MS = 15_000
 
@@ -28,6 +29,28 @@ class LiveServer:
     app: Flask
 
 
+class RequestHandler(WSGIRequestHandler):
+    timeout = 5  # seconds an idle keep-alive connection may delay the server's shutdown
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+def buffered(app: Flask):
+    """Reads each response whole and closes it here, so a request the browser abandons leaves
+    no open file behind (the development server skips close() when the client went away)."""
+
+    def application(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return application
+
+
 @pytest.fixture
 def live_server(make_app) -> LiveServer:
     """The desk with the demo users on this test's database, served from a thread."""
@@ -35,15 +58,18 @@ def live_server(make_app) -> LiveServer:
     with app.app_context():
         seed_demo(db.session)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True, request_handler=RequestHandler)
+    # Request threads are joined by server_close(): none may still use the database when the
+    # test's teardown disposes the engine (or truncates the PostgreSQL tables).
+    server.daemon_threads = False
     # A short poll interval: shutdown() waits for it at the end of every test.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="live-server", daemon=True)
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
+    thread.join()
     server.server_close()
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
