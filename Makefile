@@ -11,6 +11,7 @@ export FLASK_APP := wsgi.py
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	@bash scripts/install_system_packages.sh --runtime
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 

@@ -20,9 +20,12 @@ has_postgres_server() {
 command -v make >/dev/null 2>&1 || missing+=(make)
 # Debian's python3 has no ensurepip until python3-venv is installed, so `python3 -m venv` fails.
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
-has_postgres_server || missing+=(postgresql)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-has_package fonts-dejavu-core || missing+=(fonts-dejavu-core)
+# `--runtime`: only what running the desk needs (make run); the tests need the rest too.
+if [[ "${1:-}" != "--runtime" ]]; then
+    has_postgres_server || missing+=(postgresql)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    has_package fonts-dejavu-core || missing+=(fonts-dejavu-core)
+fi
 
 if ((${#missing[@]} == 0)); then
     exit 0
