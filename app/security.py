@@ -38,7 +38,8 @@ def add_security_headers(response):
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if "request_id" in g:
         response.headers["X-Request-ID"] = g.request_id
-    if current_user and current_user.is_authenticated:
+    # Static files are the same for everyone: no need to load the user (a database read) for them.
+    if request.endpoint != "static" and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
     return response

@@ -16,13 +16,13 @@ Conventions for money, for every feature's API:
 import re
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 
-ALMATY = ZoneInfo("Asia/Almaty")
+from app.domain.calendar import ALMATY
+
 MAX_WHOLE_DIGITS = 20
 
 

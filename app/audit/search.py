@@ -8,14 +8,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, exists, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Organisation
+from app.domain.calendar import almaty_instant
 
-ALMATY = ZoneInfo("Asia/Almaty")
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -49,7 +48,7 @@ class AuditPage:
 
 
 def almaty_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), ALMATY)
+    return almaty_instant(day, time())
 
 
 def conditions(criteria: AuditCriteria) -> list:

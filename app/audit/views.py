@@ -10,6 +10,7 @@ from app.audit.services import verify_chain
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.clock.services import wall_now
+from app.domain.calendar import ALMATY
 from app.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -67,7 +68,7 @@ def export():
         flash(_("Correct the filters before exporting."), "error")
         return redirect(url_for("audit.index", **request.args))
     data = search.csv_bytes(search.export_rows(db.session, form.criteria()), organisations)
-    stamp = wall_now().astimezone(search.ALMATY).strftime("%Y%m%d-%H%M")
+    stamp = wall_now().astimezone(ALMATY).strftime("%Y%m%d-%H%M")
     return Response(data, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="audit-trail-{stamp}.csv"',
     })

@@ -1,6 +1,4 @@
 """Login, logout, password change and personal API tokens."""
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,10 +10,10 @@ from app.auth.forms import ApiTokenForm, LoginForm, PasswordChangeForm
 from app.auth.models import ApiToken
 from app.auth.redirects import safe_next
 from app.clock.services import wall_now
+from app.domain.calendar import ALMATY
 from app.extensions import db
 
 bp = Blueprint("auth", __name__)
-ALMATY = ZoneInfo("Asia/Almaty")
 
 
 @bp.route("/login", methods=["GET", "POST"])
