@@ -7,7 +7,8 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
 
-ALMATY = "Asia/Almaty"
+from app.domain.calendar import ALMATY
+
 # Babel locales used for numbers and dates; Kazakhstan's own formats where Babel has them.
 NUMBER_LOCALES = {"ru": "ru_KZ", "kk": "kk_KZ", "en": "en"}
 FOUR_PLACES = Decimal("0.0001")

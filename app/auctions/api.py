@@ -1,0 +1,514 @@
+"""JSON API of specialized auctions (App.7), under /api/v1/auctions.
+
+Every view first closes the auctions whose confirmation window has ended (results.advance_due,
+committed apart as the pages do), so the status it reads is current; then it commits its own
+change once, or rolls back on a refusal. What the caller may not see answers 404, never 403, so
+its existence does not leak: bids are sealed to their firm, an application is its initiator's
+until announced. Who reads what is decided in app.auctions.access, as for the pages.
+"""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from apiflask import APIBlueprint
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from app.api.errors import ApiError
+from app.auctions import access, bidding, results, services
+from app.auctions import schemas as s
+from app.auctions.labels import status_label
+from app.auctions.models import Auction, AuctionStatus, Bid, Deal
+from app.auctions.services import AuctionError
+from app.auth.access import any_role, roles_required
+from app.auth.roles import STAFF_ROLES, Role
+from app.clock.services import now
+from app.extensions import db
+
+bp = APIBlueprint("auctions_api", __name__, url_prefix="/api/v1/auctions", tag="Auctions")
+STAFF = tuple(sorted(STAFF_ROLES))
+INITIATORS, BIDDERS = access.INITIATORS, access.BIDDERS
+# A refusal's HTTP status by its code; every other code is a rule or field refusal (422).
+STATUS_OF_CODE = {"not_found": 404, "forbidden": 403, "wrong_status": 409}
+ERRORS = {404: "No such auction, or not visible to you", 409: "The auction's status does not allow this",
+          422: "Refused: `code` names the rule, `details.json` the field"}
+
+
+# --- access ----------------------------------------------------------------------------------------
+
+def not_found(message=None) -> ApiError:
+    return ApiError(404, "not_found", str(message or _("There is no such auction.")))
+
+
+def refreshed() -> None:
+    """Close the auctions whose windows have ended (committed apart, as the pages do)."""
+    if results.advance_due(db.session, now()):
+        db.session.commit()
+
+
+def current_auction(auction_id: int) -> Auction:
+    refreshed()
+    auction = db.session.get(Auction, auction_id)
+    if auction is None or not access.can_read(auction, current_user):
+        raise not_found()
+    return auction
+
+
+def managed_auction(auction_id: int, staff_too: bool = True) -> Auction:
+    """The initiator's own auction (and, with `staff_too`, any auction for staff); to anyone
+    else it does not exist."""
+    auction = current_auction(auction_id)
+    if not (access.is_initiator(auction, current_user) or (staff_too and access.is_staff(current_user))):
+        raise not_found()
+    return auction
+
+
+def own_bid(auction: Auction, bid_id: int) -> Bid:
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.auction_id != auction.id or bid.organisation_id != current_user.organisation_id:
+        raise not_found(_("There is no such bid."))
+    return bid
+
+
+def controlled_bid(auction: Auction, bid_id: int) -> Bid:
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.auction_id != auction.id or bid.custodian_id != current_user.organisation_id:
+        raise not_found(_("There is no such bid."))
+    return bid
+
+
+def require_closed(auction: Auction) -> None:
+    if auction.closed_at is None:
+        raise ApiError(409, "wrong_status", str(services.STATUS_REFUSALS % {"status": status_label(auction.status)}))
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A service's AuctionError → rollback and a JSON error with its code and field."""
+    try:
+        yield
+    except AuctionError as error:
+        db.session.rollback()
+        message = str(error.message)
+        details = None
+        if error.field == "idempotency_key":
+            details = {"headers": {"Idempotency-Key": [message]}}
+        elif error.field:
+            details = {"json": {error.field: [message]}}
+        raise ApiError(STATUS_OF_CODE.get(error.code, 422), error.code, message, details) from error
+
+
+# --- what is shown ---------------------------------------------------------------------------------
+
+def describe(auction: Auction) -> dict:
+    """The terms and state; the exchange's note and the decision stay with the initiator and
+    staff until the results are published (settlement)."""
+    private = access.reads_deal_register(auction, current_user)
+    row = {name: getattr(auction, name, None) for name in s.AuctionOut._declared_fields}
+    row.update(status_label=status_label(auction.status), phase=str(services.window_of(auction).phase(now())),
+               review_note=auction.review_note if private else None, decision=None)
+    if auction.decided_at is not None and (private or auction.status == AuctionStatus.SETTLED):
+        row["decision"] = {"satisfied": auction.satisfied, "cutoff_price": auction.cutoff_price,
+                           "quantity": auction.decided_quantity, "reason": auction.decision_reason,
+                           "market_fill_percent": auction.market_fill_percent, "decided_at": auction.decided_at}
+    return row
+
+
+def deal_row(deal: Deal) -> dict:
+    row = {name: getattr(deal, name) for name in s.DealOut._declared_fields if hasattr(deal, name)}
+    return {**row, "client_name": deal.bid.client_name, "client_iin": deal.bid.client_iin}
+
+
+def register_copy(register: results.SummaryRegister, named: bool) -> dict:
+    """App.7 §6: the issuer's copy carries no identity at all; the named copy lists the bids."""
+    auction = register.auction
+    copy = {"auction_id": auction.id, "number": auction.number, "named": named,
+            "declared_quantity": auction.declared_quantity, "levels": register.levels,
+            "market_bid_count": register.market_bid_count, "market_quantity": register.market_quantity,
+            "figures": register.figures}
+    if named:
+        copy["bids"] = [{"organisation": bid.organisation, "bid_id": bid.id, "kind": bid.kind, "price": bid.price,
+                         "yield_pct": bid.yield_pct, "quantity": bid.quantity, "investor_type": bid.investor_type,
+                         "submitted_at": bid.priority_at} for bid in register.bids]
+    return copy
+
+
+# --- applications ----------------------------------------------------------------------------------
+
+@bp.get("")
+@any_role
+@bp.output(s.AuctionBriefOut(many=True))
+def list_auctions():
+    """Auctions you may see
+
+    Staff: all. An initiator: its own applications. Everyone else: announced auctions (and
+    what became of them; GKO only to primary dealers). Latest trade date first, at most 200.
+    """
+    refreshed()
+    return [describe(auction) for auction in access.visible_auctions(db.session, current_user)]
+
+
+@bp.post("")
+@roles_required(*INITIATORS)
+@bp.input(s.ApplicationIn, arg_name="data")
+@bp.output(s.AuctionOut, status_code=201)
+@bp.doc(responses={422: ERRORS[422]})
+def file_application(data: dict):
+    """File an application (App.7 §1)
+
+    The Ministry files GKO placements; an issuer files for its own securities. The filing
+    deadlines are checked against the business clock.
+    """
+    with refusals():
+        auction = services.file_application(db.session, current_user, services.ApplicationTerms(**data), now())
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.get("/<int:auction_id>")
+@any_role
+@bp.output(s.AuctionOut)
+@bp.doc(responses={404: ERRORS[404]})
+def get_auction(auction_id: int):
+    """An auction: terms, status, phase, and the decision once made"""
+    return describe(current_auction(auction_id))
+
+
+@bp.put("/<int:auction_id>/terms")
+@roles_required(*INITIATORS)
+@bp.input(s.ApplicationIn, arg_name="data")
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def amend_terms(auction_id: int, data: dict):
+    """Answer a request for additional terms
+
+    The corrected application goes back to review; the trade date cannot change.
+    """
+    auction = managed_auction(auction_id, staff_too=False)
+    with refusals():
+        services.amend_terms(db.session, auction, current_user, services.ApplicationTerms(**data), now())
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.post("/<int:auction_id>/accept")
+@roles_required(*STAFF)
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def accept(auction_id: int):
+    """Accept an application: it gets its number (App.7 §2)"""
+    auction = current_auction(auction_id)
+    with refusals():
+        services.accept_application(db.session, auction, now())
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.post("/<int:auction_id>/request-terms")
+@roles_required(*STAFF)
+@bp.input(s.NoteIn, arg_name="data")
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def request_terms(auction_id: int, data: dict):
+    """Ask the issuer for additional terms (not in the GKO column)"""
+    auction = current_auction(auction_id)
+    with refusals():
+        services.request_terms(db.session, auction, data["note"])
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.post("/<int:auction_id>/refuse")
+@roles_required(*STAFF)
+@bp.input(s.NoteIn, arg_name="data")
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def refuse(auction_id: int, data: dict):
+    """Refuse an application, saying why"""
+    auction = current_auction(auction_id)
+    with refusals():
+        services.refuse_application(db.session, auction, data["note"])
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.post("/<int:auction_id>/announce")
+@roles_required(*STAFF)
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def announce(auction_id: int):
+    """Publish the announcement (App.7 §3: at least one business day before)"""
+    auction = current_auction(auction_id)
+    with refusals():
+        services.announce(db.session, auction, now())
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.post("/<int:auction_id>/cancel")
+@roles_required(*INITIATORS)
+@bp.input(s.CancelIn, arg_name="data")
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def cancel(auction_id: int, data: dict):
+    """Cancel before the bid window opens (App.7 §4; the initiator only)"""
+    auction = managed_auction(auction_id, staff_too=False)
+    with refusals():
+        services.cancel_auction(db.session, auction, data["reason"], now())
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.post("/<int:auction_id>/postpone")
+@roles_required(*INITIATORS)
+@bp.input(s.PostponeIn, arg_name="data")
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def postpone(auction_id: int, data: dict):
+    """Move the auction later (App.7 §4): the whole timetable moves by the same amount"""
+    auction = managed_auction(auction_id, staff_too=False)
+    with refusals():
+        services.postpone_auction(db.session, auction, data["new_date"], data["new_open"], now())
+    db.session.commit()
+    return describe(auction)
+
+
+# --- bids --------------------------------------------------------------------------------------------
+
+@bp.get("/<int:auction_id>/bids")
+@roles_required(*BIDDERS, Role.COLLATERAL_CONTROLLER)
+@bp.output(s.BidOut(many=True))
+@bp.doc(responses={404: ERRORS[404]})
+def list_bids(auction_id: int):
+    """Your firm's bids (sealed: no one else's)
+
+    A custodian gets the bids placed on the accounts it controls, to confirm or refuse them.
+    """
+    auction = current_auction(auction_id)
+    if current_user.role == Role.COLLATERAL_CONTROLLER:
+        return [bid for bid in auction.bids if bid.custodian_id == current_user.organisation_id]
+    return bidding.sealed_bids_of(db.session, auction, current_user.organisation_id)
+
+
+@bp.get("/<int:auction_id>/bids/<int:bid_id>")
+@roles_required(*BIDDERS, Role.COLLATERAL_CONTROLLER)
+@bp.output(s.BidOut)
+@bp.doc(responses={404: "No such bid, or not your firm's"})
+def get_bid(auction_id: int, bid_id: int):
+    """One of your firm's bids (a custodian: one on an account it controls)"""
+    auction = current_auction(auction_id)
+    if current_user.role == Role.COLLATERAL_CONTROLLER:
+        return controlled_bid(auction, bid_id)
+    return own_bid(auction, bid_id)
+
+
+@bp.post("/<int:auction_id>/bids")
+@roles_required(*BIDDERS)
+@bp.input(s.IdempotencyHeaders, location="headers", arg_name="headers")
+@bp.input(s.BidIn, arg_name="data")
+@bp.output(s.BidOut, status_code=201)
+@bp.doc(responses={200: "A repeat with the same Idempotency-Key: the bid it created",
+                   400: "No Idempotency-Key header", **ERRORS})
+def submit_bid(auction_id: int, headers: dict, data: dict):
+    """Submit a bid in the window [open, close)
+
+    Send a new `Idempotency-Key` with every new bid; repeating a request with the same key
+    (after a timeout, say) creates nothing and answers 200 with the first bid.
+    """
+    key = (headers["idempotency_key"] or "").strip()
+    if not key:
+        raise ApiError(400, "idempotency_key_required", _("Send an Idempotency-Key header with every new bid."))
+    auction = current_auction(auction_id)
+    try:
+        with refusals():
+            bid, created = bidding.submit_bid(db.session, auction, current_user, bidding.BidEntry(**data), key, now())
+            check_same_auction(bid, auction)
+        db.session.commit()
+    except IntegrityError:
+        bid, created = repeated_bid(auction, key), False
+    return bid, 201 if created else 200
+
+
+def check_same_auction(bid: Bid, auction: Auction) -> None:
+    if bid.auction_id != auction.id:
+        raise AuctionError(_("Your firm used this Idempotency-Key for a bid in another auction."),
+                           "idempotency_key", code="idempotency_key_reused")
+
+
+def repeated_bid(auction: Auction, key: str) -> Bid:
+    """Two requests with one key at once: the second lost the race to insert; answer with the first."""
+    db.session.rollback()
+    bid = bidding.find_by_key(db.session, current_user.organisation_id, key)
+    if bid is None or bid.auction_id != auction.id:
+        raise ApiError(409, "conflict", _("Another request with this Idempotency-Key is in progress; repeat it."))
+    return bid
+
+
+@bp.put("/<int:auction_id>/bids/<int:bid_id>")
+@roles_required(*BIDDERS)
+@bp.input(s.BidIn, arg_name="data")
+@bp.output(s.BidOut)
+@bp.doc(responses=ERRORS)
+def replace_bid(auction_id: int, bid_id: int, data: dict):
+    """Change a bid in the window: every field as sent"""
+    return amended(auction_id, bid_id, data)
+
+
+@bp.patch("/<int:auction_id>/bids/<int:bid_id>")
+@roles_required(*BIDDERS)
+@bp.input(s.BidChangeIn, arg_name="data")
+@bp.output(s.BidOut)
+@bp.doc(responses=ERRORS)
+def change_bid(auction_id: int, bid_id: int, data: dict):
+    """Change a bid in the window: only the fields sent
+
+    A better price or a larger quantity starts the bid's time priority anew.
+    """
+    return amended(auction_id, bid_id, data)
+
+
+def amended(auction_id: int, bid_id: int, data: dict) -> Bid:
+    bid = own_bid(current_auction(auction_id), bid_id)
+    entry = {name: getattr(bid, name) for name in s.BidIn._declared_fields}
+    with refusals():
+        bidding.amend_bid(db.session, bid, current_user, bidding.BidEntry(**{**entry, **data}), now())
+    db.session.commit()
+    return bid
+
+
+@bp.delete("/<int:auction_id>/bids/<int:bid_id>")
+@roles_required(*BIDDERS)
+@bp.output(s.BidOut)
+@bp.doc(responses=ERRORS)
+def withdraw_bid(auction_id: int, bid_id: int):
+    """Withdraw a bid in the window (it stays, marked withdrawn)"""
+    bid = own_bid(current_auction(auction_id), bid_id)
+    with refusals():
+        bidding.withdraw_bid(db.session, bid, current_user, now())
+    db.session.commit()
+    return bid
+
+
+@bp.post("/<int:auction_id>/bids/<int:bid_id>/confirm")
+@roles_required(Role.COLLATERAL_CONTROLLER)
+@bp.output(s.BidOut)
+@bp.doc(responses=ERRORS)
+def confirm_bid(auction_id: int, bid_id: int):
+    """Confirm a bid on an account you control (App.9), before the confirmation deadline"""
+    return confirmed(auction_id, bid_id, True)
+
+
+@bp.post("/<int:auction_id>/bids/<int:bid_id>/refuse")
+@roles_required(Role.COLLATERAL_CONTROLLER)
+@bp.output(s.BidOut)
+@bp.doc(responses=ERRORS)
+def refuse_bid(auction_id: int, bid_id: int):
+    """Refuse a bid on an account you control: it is annulled"""
+    return confirmed(auction_id, bid_id, False)
+
+
+def confirmed(auction_id: int, bid_id: int, confirm: bool) -> Bid:
+    bid = controlled_bid(current_auction(auction_id), bid_id)
+    with refusals():
+        bidding.confirm_bid(db.session, bid, current_user, confirm, now())
+    db.session.commit()
+    return bid
+
+
+# --- after the window ------------------------------------------------------------------------------
+
+@bp.get("/<int:auction_id>/summary-register")
+@roles_required(*STAFF, *INITIATORS)
+@bp.output(s.SummaryRegisterOut)
+@bp.doc(responses=ERRORS)
+def summary_register(auction_id: int):
+    """The summary register, once the window has closed (App.7 §6)
+
+    An issuer's copy names no bidder; the Ministry's and the exchange's list every active bid
+    with its firm.
+    """
+    auction = managed_auction(auction_id)
+    require_closed(auction)
+    return register_copy(results.summary_register(auction), access.named_register(auction, current_user))
+
+
+@bp.get("/<int:auction_id>/scenarios")
+@roles_required(*STAFF, *INITIATORS)
+@bp.input(s.ScenarioQuery, location="query", arg_name="query")
+@bp.output(s.ScenariosOut)
+@bp.doc(responses=ERRORS)
+def scenarios(auction_id: int, query: dict):
+    """What each cut-off price would give, best price first
+
+    For a volume (`quantity`, the declared quantity by default) and a share of market bids to
+    satisfy (`market_fill_percent`, 100 by default).
+    """
+    auction = managed_auction(auction_id)
+    require_closed(auction)
+    quantity = query["quantity"] or auction.declared_quantity
+    fill = Decimal(100) if query["market_fill_percent"] is None else query["market_fill_percent"]
+    rows = results.explore(auction, quantity, fill) if auction.status != AuctionStatus.FAILED else []
+    return {"quantity": quantity, "market_fill_percent": fill, "scenarios": rows}
+
+
+@bp.post("/<int:auction_id>/decision")
+@roles_required(*INITIATORS)
+@bp.input(s.DecisionIn, arg_name="data")
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def decide(auction_id: int, data: dict):
+    """Satisfy at a cut-off price, or refuse with a reason (App.7 §7)"""
+    auction = managed_auction(auction_id, staff_too=False)
+    fill = Decimal(100) if data["market_fill_percent"] is None else data["market_fill_percent"]
+    entry = results.DecisionEntry(data["satisfy"], data["cutoff_price"], data["quantity"], fill, data["reason"])
+    with refusals():
+        results.decide(db.session, auction, current_user, entry, now())
+    db.session.commit()
+    return describe(auction)
+
+
+@bp.post("/<int:auction_id>/deals")
+@roles_required(*STAFF)
+@bp.output(s.DealOut(many=True), status_code=201)
+@bp.doc(responses=ERRORS)
+def form_deals(auction_id: int):
+    """Form one deal per satisfied bid from the decision (App.7 §8)"""
+    auction = current_auction(auction_id)
+    with refusals():
+        deals = results.form_deals(db.session, auction, now())
+    db.session.commit()
+    return [deal_row(deal) for deal in deals]
+
+
+@bp.get("/<int:auction_id>/deals")
+@roles_required(*STAFF, *INITIATORS, *BIDDERS)
+@bp.output(s.DealOut(many=True))
+@bp.doc(responses={404: ERRORS[404]})
+def list_deals(auction_id: int):
+    """The deals: all of them for staff and the initiator (the confidential deal register,
+    with participants and clients); a participant's own deals only"""
+    auction = current_auction(auction_id)
+    if access.reads_deal_register(auction, current_user):
+        return [deal_row(deal) for deal in auction.deals]
+    if current_user.role in INITIATORS:
+        raise not_found()
+    return [deal_row(deal) for deal in auction.deals if deal.organisation_id == current_user.organisation_id]
+
+
+@bp.post("/<int:auction_id>/settlement")
+@roles_required(*STAFF)
+@bp.input(s.SettlementIn, arg_name="data")
+@bp.output(s.AuctionOut)
+@bp.doc(responses=ERRORS)
+def settle(auction_id: int, data: dict):
+    """Settle the deals; all deals of a participant short of money are rejected (SPEC §2.8)"""
+    auction = current_auction(auction_id)
+    short = set(data["short_organisation_ids"])
+    if not short <= {deal.organisation_id for deal in auction.deals}:
+        raise ApiError(422, "not_a_participant", _("Some fields are not valid."), {"json": {
+            "short_organisation_ids": [_("Name only participants that have deals in this auction.")]}})
+    with refusals():
+        results.settle(db.session, auction, short, now())
+    db.session.commit()
+    return describe(auction)

@@ -1,0 +1,126 @@
+"""Files and notices of an auction: bytes from plain rows, built here; views only send them."""
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from app.auctions import labels
+from app.auctions.chart import demand_chart as _chart
+from app.auctions.models import Auction, Deal, DealStatus, Notice, NoticeKind
+from app.auctions.results import SummaryRegister, active_bids, summary_register, yield_of
+from app.registers.pdf import render_document
+from app.registers.xlsx import Sheet, workbook_bytes
+
+
+def demand_chart(auction: Auction, levels) -> dict:
+    """Two views of one curve: against price, and against yield when the security has one."""
+    by_price = _chart([(level.price, level.cumulative_quantity) for level in levels],
+                      auction.declared_quantity, _("Price"))
+    by_yield = None
+    if auction.is_bond:
+        by_yield = _chart([(level.yield_pct, level.cumulative_quantity) for level in levels],
+                          auction.declared_quantity, _("Yield, %"))
+    return {"price": by_price, "yield": by_yield}
+
+
+# --- summary register -------------------------------------------------------------------------------
+
+def summary_register_pdf(summary: SummaryRegister, named: bool) -> bytes:
+    return render_document("auctions/pdf/register.html", register=summary, named=named,
+                           auction=summary.auction)
+
+
+def summary_register_xlsx(summary: SummaryRegister, named: bool) -> bytes:
+    auction = summary.auction
+    levels = Sheet(_("Price levels"), [_("Price"), _("Yield, %"), _("Bids"), _("Quantity"),
+                                       _("Cumulative quantity"), _("Cumulative % of declared")],
+                   [(level.price, level.yield_pct, level.bid_count, level.quantity, level.cumulative_quantity,
+                     level.cumulative_percent) for level in summary.levels])
+    sheets = [_terms_sheet(auction), levels]
+    header = [_("Bid"), _("Price"), _("Yield, %"), _("Quantity"), _("Investor type")]
+    rows = [(str(labels.BID_KIND_LABELS[bid.kind]), bid.price, bid.yield_pct, bid.quantity,
+             str(labels.INVESTOR_TYPE_LABELS.get(bid.investor_type, bid.investor_type))) for bid in summary.bids]
+    if named:
+        header = [_("Participant")] + header
+        rows = [(bid.organisation.name, *row) for bid, row in zip(summary.bids, rows)]
+    sheets.append(Sheet(_("Bids"), header, rows))
+    return workbook_bytes(sheets, title=_("Summary register"))
+
+
+def _terms_sheet(auction: Auction) -> Sheet:
+    rows = [
+        (_("Auction"), auction.number), (_("Security"), auction.security_name), (_("ISIN"), auction.isin),
+        (_("Trade date"), auction.trade_date), (_("Declared quantity"), auction.declared_quantity),
+        (_("Face value, ₸"), auction.face_value), (_("Payment date"), auction.payment_date),
+    ]
+    return Sheet(_("Terms"), [_("Term"), _("Value")], rows)
+
+
+# --- deal register and certificates ----------------------------------------------------------------
+
+def deal_register_pdf(auction: Auction) -> bytes:
+    return render_document("auctions/pdf/deals.html", auction=auction, deals=auction.deals,
+                           total=_deal_total(auction.deals))
+
+
+def deal_register_xlsx(auction: Auction) -> bytes:
+    header = [_("Deal"), _("Participant"), _("BIN"), _("Client"), _("Client IIN/BIN"), _("Quantity"), _("Price"),
+              _("Yield, %"), _("Accrued interest"), _("Amount, ₸"), _("Settlement date"), _("Status")]
+    rows = [(deal.number, deal.organisation.name, deal.organisation.bin, deal.bid.client_name, deal.bid.client_iin,
+             deal.quantity, deal.price, deal.yield_pct, deal.accrued_interest.quantize(Decimal("0.0001")),
+             deal.amount, deal.settlement_date, str(labels.DEAL_STATUS_LABELS[deal.status]))
+            for deal in auction.deals]
+    return workbook_bytes([_terms_sheet(auction), Sheet(_("Deals"), header, rows)], title=_("Deal register"))
+
+
+def _deal_total(deals) -> dict:
+    return {"quantity": sum(deal.quantity for deal in deals), "amount": sum((deal.amount for deal in deals),
+                                                                               Decimal(0))}
+
+
+def certificate_pdf(deal: Deal) -> bytes:
+    return render_document("auctions/pdf/certificate.html", deal=deal, auction=deal.auction, bid=deal.bid)
+
+
+# --- notices ----------------------------------------------------------------------------------------
+
+def notice_context(notice: Notice) -> dict:
+    auction = notice.auction
+    context = {"notice": notice, "auction": auction}
+    if notice.kind in (NoticeKind.RESULTS, NoticeKind.FAILED) and auction.closed_at is not None:
+        context["register"] = summary_register(auction)
+    if notice.kind == NoticeKind.RESULTS:
+        context["outcome"] = outcome(auction)
+    return context
+
+
+def outcome(auction: Auction) -> dict:
+    """SPEC §8 result block, from the settled deals; ratios on face value."""
+    deals = [deal for deal in auction.deals if deal.status == DealStatus.SETTLED]
+    quantity = sum(deal.quantity for deal in deals)
+    demand = sum(bid.quantity for bid in active_bids(auction))
+    prices = [deal.price for deal in deals]
+    yields = [(deal.yield_pct, deal.quantity) for deal in deals if deal.yield_pct is not None]
+    of_yield = yield_of(auction)
+    return {
+        "quantity": quantity, "face_value_total": quantity * auction.face_value,
+        "amount": sum((deal.amount for deal in deals), Decimal(0)), "deals": len(deals),
+        "participants": len({deal.organisation_id for deal in deals}),
+        "percent_of_plan": _percent(quantity, auction.declared_quantity),
+        "percent_of_demand": _percent(quantity, demand),
+        "price_min": min(prices, default=None), "price_max": max(prices, default=None),
+        "price_average": _weighted([(deal.price, deal.quantity) for deal in deals]),
+        "yield_at_cutoff": of_yield(auction.cutoff_price) if of_yield and auction.cutoff_price else None,
+        "yield_min": min((y for y, _ in yields), default=None), "yield_max": max((y for y, _ in yields), default=None),
+        "yield_average": _weighted(yields),
+    }
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.01")) if whole else None
+
+
+def _weighted(pairs) -> Decimal | None:
+    total = sum(quantity for _, quantity in pairs)
+    if not total:
+        return None
+    return (sum(value * quantity for value, quantity in pairs) / total).quantize(Decimal("0.0001"))

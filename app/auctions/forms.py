@@ -1,0 +1,161 @@
+"""Forms of the auction pages; the services check the rules, these check the shapes."""
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectChoice, SelectField,
+                     StringField, TextAreaField, TimeField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.auctions import labels
+from app.auctions.bidding import INVESTOR_TYPES, BidEntry
+from app.auctions.services import ApplicationTerms
+from app.domain.calendar import ALMATY
+
+REQUIRED = _l("This field is required.")
+WHOLE = _l("Enter a whole number.")
+NUMBER = _l("Enter a number.")
+
+
+def _choices(mapping, keys=None) -> list[SelectChoice]:
+    return [SelectChoice(key, label) for key, label in mapping.items() if keys is None or key in keys]
+
+
+def _required():
+    return [InputRequired(message=REQUIRED)]
+
+
+def parse_dates(text: str) -> list:
+    """Coupon dates as typed: ISO or dd.mm.yyyy, separated by commas, spaces or new lines."""
+    days = []
+    for token in (text or "").replace(",", " ").split():
+        for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                days.append(datetime.strptime(token, pattern).date())
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(token)
+    return sorted(set(days))
+
+
+class ApplicationForm(FlaskForm):
+    kind = SelectField(_l("Auction"), choices=_choices(labels.KIND_LABELS))
+    is_emergency_repeat = BooleanField(_l("Emergency repeat auction (GKO)"))
+    security_type = SelectField(_l("Security type"), choices=_choices(labels.SECURITY_TYPE_LABELS))
+    security_name = StringField(_l("Security name"), validators=_required() + [Length(max=200)])
+    isin = StringField(_l("ISIN"), validators=_required() + [Length(min=12, max=12, message=_l("An ISIN has 12 characters."))])
+    exchange_code = StringField(_l("Exchange code"), validators=_required() + [Length(max=20)])
+    face_value = DecimalField(_l("Face value, ₸"), places=None, validators=_required(), default=Decimal(1000))
+    issue_date = DateField(_l("Issue date"), validators=[Optional()])
+    maturity_date = DateField(_l("Maturity date"), validators=[Optional()])
+    time_base = SelectField(_l("Time base"), validators=[Optional()], choices=[SelectChoice("", _l("Standard for the type"))]
+                            + _choices(labels.TIME_BASE_LABELS))
+    coupon_rate = DecimalField(_l("Coupon rate, % per annum"), places=None, validators=[Optional()])
+    coupon_frequency = SelectField(_l("Coupons per year"), validators=[Optional()], choices=[SelectChoice("", "—")] + [
+        SelectChoice(str(n), str(n)) for n in (1, 2, 4, 12)])
+    coupon_dates = TextAreaField(_l("Coupon dates, maturity included"))
+    trade_date = DateField(_l("Trade date"), validators=_required())
+    declared_quantity = IntegerField(_l("Declared quantity, securities"), validators=_required())
+    issuable_quantity = IntegerField(_l("Most the issue terms allow, securities"), validators=[Optional()])
+    trade_subject = SelectField(_l("Trade subject"), choices=_choices(labels.TRADE_SUBJECT_LABELS))
+    market_share_percent = DecimalField(_l("Market bids allowed, % of own limit bids"), places=None,
+                                        validators=_required() + [NumberRange(0, 100)], default=Decimal(0))
+    submission_method = SelectField(_l("Submission method"), choices=_choices(labels.SUBMISSION_LABELS))
+    pricing = SelectField(_l("Execution of limit bids"), choices=_choices(labels.PRICING_LABELS))
+    bids_open = TimeField(_l("Bids open"), validators=_required())
+    bids_close = TimeField(_l("Bids close"), validators=_required())
+    confirm_until = TimeField(_l("Confirmations until"), validators=_required())
+    decision = TimeField(_l("Cut-off decision by"), validators=_required())
+    settlement_scheme = SelectField(_l("Settlement"), choices=_choices(labels.SCHEME_LABELS))
+
+    def validate_coupon_dates(self, field):
+        try:
+            parse_dates(field.data)
+        except ValueError as error:
+            raise ValueError(_l("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY).", value=str(error)))
+
+    def terms(self) -> ApplicationTerms:
+        return ApplicationTerms(
+            kind=self.kind.data, security_type=self.security_type.data, security_name=self.security_name.data.strip(),
+            isin=self.isin.data, exchange_code=self.exchange_code.data.strip(), face_value=self.face_value.data,
+            trade_date=self.trade_date.data, declared_quantity=self.declared_quantity.data,
+            trade_subject=self.trade_subject.data, market_share_percent=self.market_share_percent.data,
+            submission_method=self.submission_method.data, pricing=self.pricing.data,
+            bids_open=self.bids_open.data, bids_close=self.bids_close.data, confirm_until=self.confirm_until.data,
+            decision=self.decision.data, settlement_scheme=self.settlement_scheme.data,
+            issue_date=self.issue_date.data, maturity_date=self.maturity_date.data,
+            time_base=self.time_base.data or None, coupon_rate=self.coupon_rate.data,
+            coupon_frequency=int(self.coupon_frequency.data) if self.coupon_frequency.data else None,
+            coupon_dates=parse_dates(self.coupon_dates.data), issuable_quantity=self.issuable_quantity.data,
+            is_emergency_repeat=self.is_emergency_repeat.data,
+        )
+
+
+def fill_application_form(form: ApplicationForm, auction) -> None:
+    """Pre-fill from a stored application (answering a request for additional terms)."""
+    for name in ("kind", "security_type", "security_name", "isin", "exchange_code", "face_value", "issue_date",
+                 "maturity_date", "coupon_rate", "trade_date", "declared_quantity", "issuable_quantity",
+                 "trade_subject", "market_share_percent", "submission_method", "pricing", "settlement_scheme",
+                 "is_emergency_repeat"):
+        getattr(form, name).data = getattr(auction, name)
+    form.time_base.data = auction.time_base or ""
+    form.coupon_frequency.data = str(auction.coupon_frequency or "")
+    form.coupon_dates.data = "\n".join(auction.coupon_dates)
+    for field, instant in (("bids_open", auction.bids_open_at), ("bids_close", auction.bids_close_at),
+                           ("confirm_until", auction.confirm_until), ("decision", auction.decision_at)):
+        getattr(form, field).data = instant.astimezone(ALMATY).time()
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Reason or request"), validators=[Length(max=2000)])
+
+
+class PostponeForm(FlaskForm):
+    new_date = DateField(_l("New date"), validators=_required())
+    new_open = TimeField(_l("New opening time"), validators=_required())
+
+
+class BidForm(FlaskForm):
+    idempotency_key = HiddenField()
+    kind = SelectField(_l("Bid"), choices=_choices(labels.BID_KIND_LABELS))
+    price = DecimalField(_l("Price"), places=None, validators=[Optional()])
+    yield_pct = DecimalField(_l("Yield, %"), places=None, validators=[Optional()])
+    quantity = IntegerField(_l("Quantity, securities"), validators=_required() + [NumberRange(min=1)])
+    investor_type = SelectField(_l("Investor type"), choices=_choices(labels.INVESTOR_TYPE_LABELS, INVESTOR_TYPES),
+                                default="broker_dealer")
+    client_name = StringField(_l("Client's name (bid for a client)"), validators=[Length(max=200)])
+    client_iin = StringField(_l("Client's IIN/BIN"), validators=[Length(max=12)])
+    custodian_id = SelectField(_l("Account"), choices=[], validate_choice=False)
+
+    def entry(self) -> BidEntry:
+        return BidEntry(kind=self.kind.data, quantity=self.quantity.data, price=self.price.data,
+                        yield_pct=self.yield_pct.data, client_name=self.client_name.data,
+                        client_iin=self.client_iin.data, investor_type=self.investor_type.data,
+                        custodian_id=int(self.custodian_id.data) if self.custodian_id.data else None)
+
+
+class DecisionForm(FlaskForm):
+    satisfy = SelectField(_l("Decision"), choices=[SelectChoice("yes", _l("Satisfy")),
+                                                   SelectChoice("no", _l("Refuse all bids"))])
+    cutoff_price = DecimalField(_l("Cut-off price"), places=None, validators=[Optional()])
+    quantity = IntegerField(_l("Volume to place, securities"), validators=[Optional(), NumberRange(min=1)])
+    market_fill_percent = DecimalField(_l("Market bids satisfied, %"), places=None, default=Decimal(100),
+                                       validators=[Optional(), NumberRange(0, 100)])
+    reason = TextAreaField(_l("Reason (for a refusal)"), validators=[Length(max=2000)])
+
+
+class ExploreForm(FlaskForm):
+    class Meta:
+        csrf = False   # a GET form: it only reads
+
+    quantity = IntegerField(_l("Volume to place"), validators=[Optional(), NumberRange(min=1)])
+    market_fill_percent = DecimalField(_l("Market bids satisfied, %"), places=None,
+                                       validators=[Optional(), NumberRange(0, 100)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: CSRF only."""
+

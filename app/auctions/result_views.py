@@ -1,0 +1,193 @@
+"""After the window: the summary register, the what-if explorer and decision, deals, settlement,
+certificates, and the public notices."""
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auctions import access, documents, results
+from app.auctions.forms import ActionForm, DecisionForm, ExploreForm
+from app.auctions.models import AuctionStatus, Deal, DealStatus, Notice
+from app.auctions.services import AuctionError
+from app.auctions.views import _field_error, bp, load, refreshed
+from app.auth.access import any_role, public, roles_required
+from app.auth.roles import Role
+from app.clock.services import now
+from app.extensions import db
+from app.registers import pdf_response, xlsx_response
+
+STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
+READERS = (Role.EXCHANGE_STAFF, Role.ADMIN, Role.MINFIN, Role.ISSUER)
+
+
+def _register_auction(auction_id: int):
+    auction = load(auction_id)
+    if not access.reads_register(auction, current_user):
+        abort(404)
+    return auction
+
+
+@bp.route("/<int:auction_id>/register")
+@roles_required(*READERS)
+def register(auction_id: int):
+    auction = _register_auction(auction_id)
+    return render_template("auctions/register.html", register=results.summary_register(auction),
+                           named=access.named_register(auction, current_user))
+
+
+@bp.route("/<int:auction_id>/register.<any(pdf, xlsx):fmt>")
+@roles_required(*READERS)
+def register_file(auction_id: int, fmt: str):
+    auction = _register_auction(auction_id)
+    named = access.named_register(auction, current_user)
+    summary = results.summary_register(auction)
+    name = f"summary-register-{auction.number}"
+    if fmt == "pdf":
+        return pdf_response(documents.summary_register_pdf(summary, named), f"{name}.pdf")
+    return xlsx_response(documents.summary_register_xlsx(summary, named), f"{name}.xlsx")
+
+
+# --- what-if explorer and the decision --------------------------------------------------------------
+
+@bp.route("/<int:auction_id>/explorer", methods=["GET", "POST"])
+@roles_required(*READERS)
+def explorer(auction_id: int):
+    auction = _register_auction(auction_id)
+    explore = ExploreForm(request.args)
+    quantity = explore.quantity.data if explore.validate() and explore.quantity.data else auction.declared_quantity
+    fill = explore.market_fill_percent.data if explore.market_fill_percent.data is not None else Decimal(100)
+    form = DecisionForm(formdata=request.form if request.method == "POST" else None,
+                        quantity=quantity, market_fill_percent=fill, cutoff_price=_cutoff_arg())
+    if request.method == "POST":
+        response = _decide(auction, form)
+        if response is not None:
+            return response
+    scenarios = results.explore(auction, quantity, fill) if auction.status != AuctionStatus.FAILED else []
+    return render_template("auctions/explorer.html", auction=auction, scenarios=scenarios, explore=explore,
+                           form=form, quantity=quantity, fill=fill,
+                           register=results.summary_register(auction),
+                           chart=documents.demand_chart(auction, results.summary_register(auction).levels),
+                           can_decide=access.is_initiator(auction, current_user)
+                           and auction.status == AuctionStatus.CLOSED), 422 if form.errors else 200
+
+
+def _cutoff_arg() -> Decimal | None:
+    try:
+        return Decimal(request.args["cutoff"])
+    except (KeyError, ArithmeticError, ValueError):
+        return None
+
+
+def _decide(auction, form: DecisionForm):
+    access.require_initiator(auction, current_user)
+    if not form.validate_on_submit():
+        return None
+    entry = results.DecisionEntry(satisfy=form.satisfy.data == "yes", cutoff_price=form.cutoff_price.data,
+                                  quantity=form.quantity.data, reason=form.reason.data,
+                                  market_fill_percent=form.market_fill_percent.data
+                                  if form.market_fill_percent.data is not None else Decimal(100))
+    try:
+        results.decide(db.session, auction, current_user, entry, now())
+    except AuctionError as error:
+        db.session.rollback()
+        _field_error(form, error)
+        return None
+    db.session.commit()
+    flash(_("The decision is recorded.") if entry.satisfy else _("The bids are refused; the auction failed."),
+          "success")
+    return redirect(url_for("auctions.detail", auction_id=auction.id))
+
+
+# --- deals and settlement -------------------------------------------------------------------------
+
+@bp.route("/<int:auction_id>/deals/form", methods=["POST"])
+@roles_required(*STAFF)
+def form_deals(auction_id: int):
+    auction = load(auction_id)
+    if ActionForm().validate_on_submit():
+        try:
+            deals = results.form_deals(db.session, auction, now())
+        except AuctionError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("%(count)d deals formed.", count=len(deals)), "success")
+    return redirect(url_for("auctions.detail", auction_id=auction.id))
+
+
+@bp.route("/<int:auction_id>/settlement", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def settlement(auction_id: int):
+    auction = load(auction_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        short = {int(value) for value in request.form.getlist("short") if value.isdigit()}
+        try:
+            results.settle(db.session, auction, short, now())
+        except AuctionError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Settlement is recorded and the results notice is published."), "success")
+            return redirect(url_for("auctions.detail", auction_id=auction.id))
+    needs = results.money_required(auction) if auction.status == AuctionStatus.DEALS_FORMED else []
+    return render_template("auctions/settlement.html", auction=auction, needs=needs, form=form)
+
+
+@bp.route("/<int:auction_id>/deals.<any(pdf, xlsx):fmt>")
+@roles_required(*READERS)
+def deal_register(auction_id: int, fmt: str):
+    auction = load(auction_id)
+    if not auction.deals or not access.reads_deal_register(auction, current_user):
+        abort(404)
+    name = f"deal-register-{auction.number}"
+    if fmt == "pdf":
+        return pdf_response(documents.deal_register_pdf(auction), f"{name}.pdf")
+    return xlsx_response(documents.deal_register_xlsx(auction), f"{name}.xlsx")
+
+
+@bp.route("/deals/<int:deal_id>/certificate.pdf")
+@any_role
+def certificate(deal_id: int):
+    """Exchange certificates go to the satisfied participant and, for an issuer, to the
+    initiator; only settled deals have one (GKO: after settlement, App.7 §9)."""
+    deal = db.session.get(Deal, deal_id)
+    if deal is None or deal.status != DealStatus.SETTLED or not _reads_certificate(deal):
+        abort(404)
+    return pdf_response(documents.certificate_pdf(deal), f"certificate-{deal.number}.pdf")
+
+
+def _reads_certificate(deal: Deal) -> bool:
+    user = current_user
+    if access.is_staff(user) or deal.organisation_id == user.organisation_id:
+        return True
+    return not deal.auction.is_gko and access.is_initiator(deal.auction, user)
+
+
+# --- public notices --------------------------------------------------------------------------------
+
+@bp.route("/notices")
+@public
+def notices():
+    refreshed()
+    rows = db.session.scalars(db.select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc())
+                              .limit(200)).all()
+    return render_template("auctions/notices.html", notices=rows)
+
+
+@bp.route("/notices/<int:notice_id>")
+@public
+def notice(notice_id: int):
+    row = db.session.get(Notice, notice_id) or abort(404)
+    return render_template("auctions/notice.html", **documents.notice_context(row))
+
+
+@bp.route("/notices/<int:notice_id>.txt")
+@public
+def notice_text(notice_id: int):
+    row = db.session.get(Notice, notice_id) or abort(404)
+    text = render_template("auctions/notice.txt", **documents.notice_context(row))
+    return text, 200, {"Content-Type": "text/plain; charset=utf-8"}

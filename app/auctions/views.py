@@ -1,0 +1,168 @@
+"""Auction pages: the list, filing, the exchange's review, cancel and postpone, the auction page."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auctions import access, services
+from app.auctions.labels import LABELS, STATUS_TONES
+from app.auctions.forms import ApplicationForm, NoteForm, PostponeForm, fill_application_form
+from app.auctions.page import auction_page
+from app.auctions.results import advance_due
+from app.auth.access import any_role, roles_required
+from app.auth.roles import Role
+from app.clock.services import now
+from app.extensions import db
+
+bp = Blueprint("auctions", __name__, url_prefix="/auctions")
+STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
+INITIATORS = (Role.MINFIN, Role.ISSUER)
+
+
+@bp.context_processor
+def vocabulary() -> dict:
+    return {"L": LABELS, "STATUS_TONES": STATUS_TONES}
+
+
+def refreshed() -> None:
+    """Close whatever auction's windows have ended, so every page shows the current state."""
+    if advance_due(db.session, now()):
+        db.session.commit()
+
+
+def load(auction_id: int):
+    refreshed()
+    auction = services.get_auction(db.session, auction_id)
+    if auction is None or not access.can_read(auction, current_user):
+        abort(404)
+    return auction
+
+
+@bp.route("/")
+@any_role
+def index():
+    refreshed()
+    auctions = access.visible_auctions(db.session, current_user)
+    return render_template("auctions/index.html", auctions=auctions, now=now())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*INITIATORS)
+def new():
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        try:
+            auction = services.file_application(db.session, current_user, form.terms(), now())
+        except services.AuctionError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The application is filed; the exchange will review it."), "success")
+            return redirect(url_for("auctions.detail", auction_id=auction.id))
+    return render_template("auctions/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:auction_id>/amend", methods=["GET", "POST"])
+@roles_required(Role.ISSUER)
+def amend(auction_id: int):
+    auction = load(auction_id)
+    access.require_initiator(auction, current_user)
+    form = ApplicationForm()
+    if request.method == "GET":
+        fill_application_form(form, auction)
+    elif form.validate_on_submit():
+        try:
+            services.amend_terms(db.session, auction, current_user, form.terms(), now())
+        except services.AuctionError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The corrected application is filed."), "success")
+            return redirect(url_for("auctions.detail", auction_id=auction.id))
+    return render_template("auctions/new.html", form=form, auction=auction), 422 if form.errors else 200
+
+
+def _field_error(form, error: services.AuctionError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        form.form_errors.append(str(error.message))
+    else:
+        field.errors = list(field.errors) + [str(error.message)]
+
+
+@bp.route("/<int:auction_id>")
+@any_role
+def detail(auction_id: int):
+    auction = load(auction_id)
+    return render_template("auctions/detail.html", **auction_page(db.session, auction, current_user, now()))
+
+
+# --- the exchange's review ------------------------------------------------------------------------
+
+REVIEW_ACTIONS = {
+    "accept": (lambda auction, note, at: services.accept_application(db.session, auction, at),
+               _l("The application is accepted.")),
+    "request_terms": (lambda auction, note, at: services.request_terms(db.session, auction, note),
+                      _l("The issuer is asked for additional terms.")),
+    "refuse": (lambda auction, note, at: services.refuse_application(db.session, auction, note),
+               _l("The application is refused.")),
+    "announce": (lambda auction, note, at: services.announce(db.session, auction, at),
+                 _l("The announcement is published and sent to eligible bidders.")),
+}
+
+
+@bp.route("/<int:auction_id>/review/<action>", methods=["POST"])
+@roles_required(*STAFF)
+def review(auction_id: int, action: str):
+    if action not in REVIEW_ACTIONS:
+        abort(404)
+    auction = load(auction_id)
+    form = NoteForm()
+    operation, done = REVIEW_ACTIONS[action]
+    return _apply(form, auction, lambda: operation(auction, form.note.data, now()), done)
+
+
+@bp.route("/<int:auction_id>/cancel", methods=["POST"])
+@roles_required(*INITIATORS)
+def cancel(auction_id: int):
+    auction = load(auction_id)
+    access.require_initiator(auction, current_user)
+    form = NoteForm()
+    return _apply(form, auction, lambda: services.cancel_auction(db.session, auction, form.note.data, now()),
+                  _("The auction is cancelled."))
+
+
+@bp.route("/<int:auction_id>/postpone", methods=["POST"])
+@roles_required(*INITIATORS)
+def postpone(auction_id: int):
+    auction = load(auction_id)
+    access.require_initiator(auction, current_user)
+    form = PostponeForm()
+    if not form.validate_on_submit():
+        flash(_("Give the new date and opening time."), "error")
+        return redirect(url_for("auctions.detail", auction_id=auction.id))
+    return _apply(form, auction, lambda: services.postpone_auction(
+        db.session, auction, form.new_date.data, form.new_open.data, now()), _("The auction is moved."))
+
+
+def _apply(form, auction, operation, done):
+    """Run one state change, commit it or roll it back, and go back to the auction page."""
+    if not form.validate_on_submit():
+        flash(_("The form has expired; try again."), "error")
+    else:
+        try:
+            operation()
+        except services.AuctionError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(str(done), "success")
+    return redirect(url_for("auctions.detail", auction_id=auction.id))
+
+
+
+# The other pages of the blueprint live beside this module; importing them registers their routes.
+from app.auctions import bid_views, result_views  # noqa: E402,F401
