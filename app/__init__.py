@@ -57,17 +57,22 @@ def register_blueprints(app: APIFlask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api import register_api
     from app.api.views import bp as api_bp
+    from app.auctions.api import bp as auctions_api_bp
+    from app.auctions.views import bp as auctions_bp
     from app.audit.views import bp as audit_bp
     from app.auth.api import bp as auth_api_bp
     from app.auth.views import bp as auth_bp
+    from app.calculator.api import bp as calculator_api_bp
+    from app.calculator.views import bp as calculator_bp
     from app.calendar.api import bp as calendar_api_bp
     from app.calendar.views import bp as calendar_bp
     from app.clock.api import bp as clock_api_bp
     from app.clock.views import bp as clock_bp
     from app.main.views import bp as main_bp
 
-    pages = (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp)
-    apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp)
+    pages = (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp, calculator_bp,
+             auctions_bp)
+    apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp, calculator_api_bp, auctions_api_bp)
     for blueprint in pages + apis:
         app.register_blueprint(blueprint)
     register_api(app, apis)
@@ -88,10 +93,11 @@ def register_template_helpers(app: APIFlask) -> None:
 
 
 def register_commands(app: APIFlask) -> None:
+    from app.auctions.cli import auctions_cli
     from app.audit.cli import audit_cli
     from app.auth.cli import orgs_cli, users_cli
     from app.calendar.cli import calendar_cli
     from app.demo.cli import demo_cli
 
-    for group in (audit_cli, users_cli, orgs_cli, calendar_cli, demo_cli):
+    for group in (audit_cli, users_cli, orgs_cli, calendar_cli, demo_cli, auctions_cli):
         app.cli.add_command(group)

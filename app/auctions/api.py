@@ -130,7 +130,7 @@ def register_copy(register: results.SummaryRegister, named: bool) -> dict:
     if named:
         copy["bids"] = [{"organisation": bid.organisation, "bid_id": bid.id, "kind": bid.kind, "price": bid.price,
                          "yield_pct": bid.yield_pct, "quantity": bid.quantity, "investor_type": bid.investor_type,
-                         "submitted_at": bid.priority_at} for bid in register.bids]
+                         "priority_at": bid.priority_at} for bid in register.bids]
     return copy
 
 
@@ -308,7 +308,8 @@ def get_bid(auction_id: int, bid_id: int):
 @bp.input(s.IdempotencyHeaders, location="headers", arg_name="headers")
 @bp.input(s.BidIn, arg_name="data")
 @bp.output(s.BidOut, status_code=201)
-@bp.doc(responses={200: "A repeat with the same Idempotency-Key: the bid it created",
+@bp.doc(responses={200: {"description": "A repeat with the same Idempotency-Key: the bid it created",
+                         "content": {"application/json": {"schema": s.BidOut}}},
                    400: "No Idempotency-Key header", **ERRORS})
 def submit_bid(auction_id: int, headers: dict, data: dict):
     """Submit a bid in the window [open, close)
@@ -316,7 +317,7 @@ def submit_bid(auction_id: int, headers: dict, data: dict):
     Send a new `Idempotency-Key` with every new bid; repeating a request with the same key
     (after a timeout, say) creates nothing and answers 200 with the first bid.
     """
-    key = (headers["idempotency_key"] or "").strip()
+    key = headers["idempotency_key"].strip()
     if not key:
         raise ApiError(400, "idempotency_key_required", _("Send an Idempotency-Key header with every new bid."))
     auction = current_auction(auction_id)
@@ -421,7 +422,7 @@ def confirmed(auction_id: int, bid_id: int, confirm: bool) -> Bid:
 @bp.get("/<int:auction_id>/summary-register")
 @roles_required(*STAFF, *INITIATORS)
 @bp.output(s.SummaryRegisterOut)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses={404: ERRORS[404], 409: "Not before the bid window has closed"})
 def summary_register(auction_id: int):
     """The summary register, once the window has closed (App.7 §6)
 
@@ -437,7 +438,7 @@ def summary_register(auction_id: int):
 @roles_required(*STAFF, *INITIATORS)
 @bp.input(s.ScenarioQuery, location="query", arg_name="query")
 @bp.output(s.ScenariosOut)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses={404: ERRORS[404], 409: "Not before the bid window has closed"})
 def scenarios(auction_id: int, query: dict):
     """What each cut-off price would give, best price first
 

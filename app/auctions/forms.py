@@ -1,5 +1,5 @@
 """Forms of the auction pages; the services check the rules, these check the shapes."""
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -92,6 +92,25 @@ class ApplicationForm(FlaskForm):
             coupon_dates=parse_dates(self.coupon_dates.data), issuable_quantity=self.issuable_quantity.data,
             is_emergency_repeat=self.is_emergency_repeat.data,
         )
+
+
+GKO_TYPES = ("mekkam", "meokam", "meukam", "mezhkam")
+GKO_TIMETABLE = {"bids_open": (9, 0), "bids_close": (12, 0), "confirm_until": (12, 30), "decision": (15, 0)}
+
+
+def application_form(role: str) -> ApplicationForm:
+    """The Ministry places GKO only, on the GKO timetable (App.7 §5: bids 09:00–12:00)."""
+    form = ApplicationForm()
+    if role == "minfin":
+        form.kind.choices = _choices(labels.KIND_LABELS, ("placement",))
+        form.security_type.choices = _choices(labels.SECURITY_TYPE_LABELS, GKO_TYPES)
+        if not form.is_submitted():
+            for name, (hour, minute) in GKO_TIMETABLE.items():
+                getattr(form, name).data = time(hour, minute)
+    else:
+        form.security_type.choices = [choice for choice in form.security_type.choices
+                                      if choice.value not in GKO_TYPES]
+    return form
 
 
 def fill_application_form(form: ApplicationForm, auction) -> None:

@@ -9,7 +9,7 @@ from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String, 
 from apiflask.validators import Length, OneOf, Range
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
+from marshmallow import ValidationError, pre_load
 
 from app.api.fields import AwareDateTime, DecimalString
 from app.auctions.bidding import INVESTOR_TYPES
@@ -53,8 +53,8 @@ class ApplicationIn(Schema):
     issuable_quantity = Integer(strict=True, allow_none=True, load_default=None, validate=Range(min=1),
                                 metadata={"description": "Issuer only: the most the issue terms allow."})
     trade_subject = String(required=True, validate=choice(TradeSubject))
-    market_share_percent = DecimalString(PERCENT_PLACES, required=True,
-                                         metadata={"description": "Market bids ≤ this % of limit bids; 0 = unchecked."})
+    market_share_percent = DecimalString(PERCENT_PLACES, required=True, metadata={
+        "description": "Market bids ≤ this % of the firm's limit bids (0: not checked)."})
     submission_method = String(load_default=str(SubmissionMethod.CLOSED), validate=choice(SubmissionMethod))
     pricing = String(required=True, validate=choice(Pricing))
     bids_open = local_time("The bid window opens")
@@ -87,9 +87,15 @@ class PostponeIn(Schema):
 
 
 class IdempotencyHeaders(Schema):
-    idempotency_key = String(data_key="Idempotency-Key", load_default=None, metadata={
-        "description": "Required: 1–64 characters, unique per bid of your firm. A repeat with the same "
-                       "key answers 200 with the bid first created, and creates nothing."})
+    idempotency_key = String(data_key="Idempotency-Key", required=True, metadata={
+        "description": "1–64 characters, unique per bid of your firm. A repeat with the same key "
+                       "answers 200 with the bid first created, and creates nothing."})
+
+    @pre_load
+    def absent_is_blank(self, headers, **kwargs) -> dict:
+        """A missing key reaches the view as blank, which answers 400 (not a 422 validation error)."""
+        key = headers.get("Idempotency-Key")  # webargs answers `missing` for an absent header
+        return {"Idempotency-Key": key if isinstance(key, str) else ""}
 
 
 class BidIn(Schema):
@@ -270,7 +276,7 @@ class RegisterBidOut(Schema):
     yield_pct = DecimalString(PRICE_PLACES, allow_none=True)
     quantity = Integer()
     investor_type = String()
-    submitted_at = AwareDateTime(metadata={"description": "Time priority: the last better change."})
+    priority_at = AwareDateTime(metadata={"description": "Time priority: submitted, or last made better."})
 
 
 class SummaryRegisterOut(Schema):

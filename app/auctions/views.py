@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auctions import access, services
+from app.auctions.forms import NoteForm, PostponeForm, application_form, fill_application_form
 from app.auctions.labels import LABELS, STATUS_TONES
-from app.auctions.forms import ApplicationForm, NoteForm, PostponeForm, fill_application_form
 from app.auctions.page import auction_page
 from app.auctions.results import advance_due
 from app.auth.access import any_role, roles_required
@@ -49,7 +49,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*INITIATORS)
 def new():
-    form = ApplicationForm()
+    form = application_form(current_user.role)
     if form.validate_on_submit():
         try:
             auction = services.file_application(db.session, current_user, form.terms(), now())
@@ -68,7 +68,7 @@ def new():
 def amend(auction_id: int):
     auction = load(auction_id)
     access.require_initiator(auction, current_user)
-    form = ApplicationForm()
+    form = application_form(current_user.role)
     if request.method == "GET":
         fill_application_form(form, auction)
     elif form.validate_on_submit():

@@ -4,6 +4,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.auth import services
+from app.demo.auctions import seed_auctions
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind as Kind
 from app.auth.roles import Role
@@ -67,6 +68,7 @@ def seed_demo(session) -> list[tuple[str, str, str]]:
 def seed():
     """Create the demo organisations and users and print `<role> <login> <password>` per user."""
     lines = seed_demo(db.session)
+    seed_auctions(db.session, wall_now())
     db.session.commit()
     for role, login, password in lines:
         click.echo(f"{role} {login} {password}")

@@ -152,3 +152,13 @@ def test_issuer_cannot_place_beyond_the_issuable_quantity(cast, clock, share_ter
     with pytest.raises(AuctionError, match="120"):
         results.decide(db.session, auction, cast["issuer"], DecisionEntry(True, Decimal("1500.0000"), 120_001),
                        almaty(TRADE_DATE, 14))
+
+
+def test_the_advance_command_closes_due_auctions(cast, clock, gko_terms, runner):
+    auction = announced(cast, clock, gko_terms)
+    bid(auction, cast["dealers"][0], price="86.0000", quantity=10)
+    clock(almaty(TRADE_DATE, 12, 30))
+    result = runner.invoke(args=["auctions", "advance"])
+    assert result.exit_code == 0 and f"{auction.number} closed" in result.output
+    db.session.expire_all()
+    assert auction.status == AuctionStatus.CLOSED
