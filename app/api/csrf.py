@@ -30,4 +30,6 @@ def check_session_call() -> None:
         return  # no such route: the 404/405 answer comes next
     if current_user.is_authenticated and authenticated_by_token():
         return
+    if not current_user.is_authenticated:
+        return  # a public endpoint called anonymously: no session of anyone's to ride on
     csrf.protect()

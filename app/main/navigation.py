@@ -36,7 +36,11 @@ ORGANISATION_KIND_LABELS = {
 
 NAV_ITEMS = (
     NavItem("main.home", _l("Home")),
+    NavItem("auctions.index", _l("Auctions")),
+    NavItem("auctions.confirmations", _l("Confirmations")),
+    NavItem("auctions.notices", _l("Notices")),
     NavItem("calendar.index", _l("Calendar")),
+    NavItem("calculator.index", _l("Calculator")),
     NavItem("audit.index", _l("Audit trail")),
     NavItem("clock.index", _l("Sandbox clock")),
     NavItem("admin.organisations", _l("Organisations")),
