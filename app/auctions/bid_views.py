@@ -8,7 +8,7 @@ from app.auctions.forms import ActionForm, BidForm, NoteForm
 from app.auctions.models import Bid
 from app.auctions.page import custodian_choices
 from app.auctions.services import AuctionError
-from app.auctions.views import bp, load, refreshed
+from app.auctions.views import apply, bp, load, refreshed
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.clock.services import now
@@ -17,8 +17,12 @@ from app.extensions import db
 BIDDERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)
 
 
+def _back_url(auction_id: int) -> str:
+    return url_for("auctions.detail", auction_id=auction_id) + "#bids"
+
+
 def _back(auction_id: int):
-    return redirect(url_for("auctions.detail", auction_id=auction_id) + "#bids")
+    return redirect(_back_url(auction_id))
 
 
 def _own_bid(auction_id: int, bid_id: int) -> Bid:
@@ -77,16 +81,8 @@ def amend_bid(auction_id: int, bid_id: int):
 @roles_required(*BIDDERS)
 def withdraw_bid(auction_id: int, bid_id: int):
     bid = _own_bid(load(auction_id).id, bid_id)
-    if ActionForm().validate_on_submit():
-        try:
-            bidding.withdraw_bid(db.session, bid, current_user, now())
-        except AuctionError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The bid is withdrawn."), "success")
-    return _back(auction_id)
+    return apply(ActionForm(), lambda: bidding.withdraw_bid(db.session, bid, current_user, now()),
+                 _("The bid is withdrawn."), _back_url(auction_id))
 
 
 def _error_text(form) -> str:
@@ -111,17 +107,10 @@ def confirm(bid_id: int):
     bid = db.session.get(Bid, bid_id)
     if bid is None or bid.custodian_id != current_user.organisation_id:
         abort(404)
-    if ActionForm().validate_on_submit():
-        confirmed = request.form.get("answer") == "confirm"
-        try:
-            bidding.confirm_bid(db.session, bid, current_user, confirmed, now())
-        except AuctionError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The bid is confirmed.") if confirmed else _("The bid is refused and annulled."), "success")
-    return redirect(url_for("auctions.confirmations"))
+    confirmed = request.form.get("answer") == "confirm"
+    done = _("The bid is confirmed.") if confirmed else _("The bid is refused and annulled.")
+    return apply(ActionForm(), lambda: bidding.confirm_bid(db.session, bid, current_user, confirmed, now()),
+                 done, url_for("auctions.confirmations"))
 
 
 # --- staff: ineligible bids (App.7 §5, GKO) -----------------------------------------------------------
@@ -131,13 +120,6 @@ def confirm(bid_id: int):
 def remove_bids(auction_id: int, organisation_id: int):
     auction = load(auction_id)
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            count = bidding.remove_firm_bids(db.session, auction, organisation_id, form.note.data, now())
-        except AuctionError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("%(count)d bids removed; they stay out of every register.", count=count), "success")
-    return redirect(url_for("auctions.detail", auction_id=auction.id))
+    return apply(form, lambda: bidding.remove_firm_bids(db.session, auction, organisation_id, form.note.data, now()),
+                 lambda count: _("%(count)d bids removed; they stay out of every register.", count=count),
+                 url_for("auctions.detail", auction_id=auction.id))

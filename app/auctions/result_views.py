@@ -10,7 +10,7 @@ from app.auctions import access, documents, results
 from app.auctions.forms import ActionForm, DecisionForm, ExploreForm
 from app.auctions.models import AuctionStatus, Deal, DealStatus, Notice
 from app.auctions.services import AuctionError
-from app.auctions.views import _field_error, bp, load, refreshed
+from app.auctions.views import show_error, apply, bp, load, refreshed
 from app.auth.access import any_role, public, roles_required
 from app.auth.roles import Role
 from app.clock.services import now
@@ -91,7 +91,7 @@ def _decide(auction, form: DecisionForm):
         results.decide(db.session, auction, current_user, entry, now())
     except AuctionError as error:
         db.session.rollback()
-        _field_error(form, error)
+        show_error(form, error)
         return None
     db.session.commit()
     flash(_("The decision is recorded.") if entry.satisfy else _("The bids are refused; the auction failed."),
@@ -105,16 +105,9 @@ def _decide(auction, form: DecisionForm):
 @roles_required(*STAFF)
 def form_deals(auction_id: int):
     auction = load(auction_id)
-    if ActionForm().validate_on_submit():
-        try:
-            deals = results.form_deals(db.session, auction, now())
-        except AuctionError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("%(count)d deals formed.", count=len(deals)), "success")
-    return redirect(url_for("auctions.detail", auction_id=auction.id))
+    return apply(ActionForm(), lambda: results.form_deals(db.session, auction, now()),
+                 lambda deals: _("%(count)d deals formed.", count=len(deals)),
+                 url_for("auctions.detail", auction_id=auction.id))
 
 
 @bp.route("/<int:auction_id>/settlement", methods=["GET", "POST"])

@@ -55,7 +55,7 @@ def new():
             auction = services.file_application(db.session, current_user, form.terms(), now())
         except services.AuctionError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The application is filed; the exchange will review it."), "success")
@@ -76,7 +76,7 @@ def amend(auction_id: int):
             services.amend_terms(db.session, auction, current_user, form.terms(), now())
         except services.AuctionError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The corrected application is filed."), "success")
@@ -84,7 +84,7 @@ def amend(auction_id: int):
     return render_template("auctions/new.html", form=form, auction=auction), 422 if form.errors else 200
 
 
-def _field_error(form, error: services.AuctionError) -> None:
+def show_error(form, error: services.AuctionError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is None:
         form.form_errors.append(str(error.message))
@@ -148,20 +148,24 @@ def postpone(auction_id: int):
 
 
 def _apply(form, auction, operation, done):
-    """Run one state change, commit it or roll it back, and go back to the auction page."""
+    return apply(form, operation, done, url_for("auctions.detail", auction_id=auction.id))
+
+
+def apply(form, operation, done, back: str):
+    """Run one state change, commit it or roll it back, say so, and go back to `back`.
+    `done` is a message, or a callable that makes one from the operation's result."""
     if not form.validate_on_submit():
         flash(_("The form has expired; try again."), "error")
+        return redirect(back)
+    try:
+        result = operation()
+    except services.AuctionError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
     else:
-        try:
-            operation()
-        except services.AuctionError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(str(done), "success")
-    return redirect(url_for("auctions.detail", auction_id=auction.id))
-
+        db.session.commit()
+        flash(str(done(result) if callable(done) else done), "success")
+    return redirect(back)
 
 
 # The other pages of the blueprint live beside this module; importing them registers their routes.
