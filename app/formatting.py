@@ -43,9 +43,15 @@ def price(value) -> str:
     return format_decimal(number.quantize(FOUR_PLACES, ROUND_HALF_UP), format="#,##0.0000", locale=_locale())
 
 
-def percent(value) -> str:
+def percent(value, places: int = 4) -> str:
+    """Yields and rates with 4 decimals; shares of a plan or of demand with 2 (`|percent(2)`)."""
     number = _decimal(value)
-    return "—" if number is None else f"{price(number)}\u00a0%"
+    if number is None:
+        return "—"
+    if places == 4:
+        return f"{price(number)}\u00a0%"
+    text = format_decimal(number.quantize(TWO_PLACES, ROUND_HALF_UP), format="#,##0.00", locale=_locale())
+    return f"{text}\u00a0%"
 
 
 def quantity(value) -> str:

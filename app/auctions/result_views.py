@@ -55,8 +55,10 @@ def register_file(auction_id: int, fmt: str):
 def explorer(auction_id: int):
     auction = _register_auction(auction_id)
     explore = ExploreForm(request.args)
-    quantity = explore.quantity.data if explore.validate() and explore.quantity.data else auction.declared_quantity
-    fill = explore.market_fill_percent.data if explore.market_fill_percent.data is not None else Decimal(100)
+    valid = explore.validate()
+    quantity = explore.quantity.data if valid and explore.quantity.data else auction.declared_quantity
+    fill = explore.market_fill_percent.data if valid and explore.market_fill_percent.data is not None else Decimal(100)
+    explore.quantity.data, explore.market_fill_percent.data = quantity, fill
     form = DecisionForm(formdata=request.form if request.method == "POST" else None,
                         quantity=quantity, market_fill_percent=fill, cutoff_price=_cutoff_arg())
     if request.method == "POST":
@@ -64,10 +66,10 @@ def explorer(auction_id: int):
         if response is not None:
             return response
     scenarios = results.explore(auction, quantity, fill) if auction.status != AuctionStatus.FAILED else []
+    summary = results.summary_register(auction)
     return render_template("auctions/explorer.html", auction=auction, scenarios=scenarios, explore=explore,
-                           form=form, quantity=quantity, fill=fill,
-                           register=results.summary_register(auction),
-                           chart=documents.demand_chart(auction, results.summary_register(auction).levels),
+                           form=form, quantity=quantity, fill=fill, register=summary,
+                           chart=documents.demand_chart(auction, summary.levels),
                            can_decide=access.is_initiator(auction, current_user)
                            and auction.status == AuctionStatus.CLOSED), 422 if form.errors else 200
 
