@@ -65,8 +65,9 @@ def almaty_datetime(value: datetime | None, style: str = "short") -> str:
     return format_datetime(value, pattern, tzinfo=ALMATY, locale=_locale())
 
 
-def almaty_time(value: datetime | None) -> str:
-    return "—" if value is None else format_time(value, "HH:mm:ss", tzinfo=ALMATY, locale=_locale())
+def almaty_time(value: datetime | None, seconds: bool = True) -> str:
+    pattern = "HH:mm:ss" if seconds else "HH:mm"
+    return "—" if value is None else format_time(value, pattern, tzinfo=ALMATY, locale=_locale())
 
 
 def long_date(value: date | None) -> str:

@@ -1,5 +1,6 @@
 """The demand curve as SVG geometry: cumulative volume (best price first) against price or yield,
 with the declared volume drawn in. Server-rendered, so it needs no script and no CDN."""
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,7 +35,8 @@ def demand_chart(points: list[tuple[Decimal, int]], declared: int, x_label: str)
     xs = [x for x, _ in points]
     low, high = min(xs), max(xs)
     span = (high - low) or 1.0
-    top = max(max(quantity for _, quantity in points), declared) * 1.1 or 1
+    step = _nice_step(max(max(quantity for _, quantity in points), declared) * 1.05 / 4)
+    top = step * 4
 
     def sx(x: float) -> float:
         return round(LEFT + (x - low) / span * (WIDTH - LEFT - RIGHT), 1)
@@ -48,7 +50,7 @@ def demand_chart(points: list[tuple[Decimal, int]], declared: int, x_label: str)
         dots=[(sx(x), sy(quantity), f"{x:.4f}: {quantity:,}".replace(",", " ")) for x, quantity in points],
         plan_y=sy(declared) if declared else None,
         x_ticks=[Tick(sx(low + span * step / 4), f"{low + span * step / 4:.4f}") for step in range(5)],
-        y_ticks=[Tick(sy(top * step / 4), _short(top * step / 4)) for step in range(5)],
+        y_ticks=[Tick(sy(step * n), _short(step * n)) for n in range(5)],
         x_label=x_label, plot=(LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM),
     )
 
@@ -65,8 +67,16 @@ def _step_path(points: list[tuple[float, float]], baseline: float) -> str:
     return " ".join(parts)
 
 
+def _nice_step(raw: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at least `raw`: round numbers on the volume axis."""
+    if raw <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(power * factor for factor in (1, 2, 2.5, 5, 10) if power * factor >= raw)
+
+
 def _short(value: float) -> str:
     for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
         if value >= limit:
-            return f"{value / limit:.1f}{suffix}"
+            return f"{value / limit:g}{suffix}"
     return f"{value:.0f}"

@@ -1,7 +1,8 @@
 """What a user does in the browser, step by step."""
 import re
+from datetime import datetime
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from app import ROOT
 from app.demo.cli import demo_password
@@ -34,3 +35,34 @@ def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_load_state()
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- the auction day -------------------------------------------------------------------------------
+
+def log_in_english(page: Page, login: str) -> None:
+    """Log in and switch the user's language to English (remembered on the user's record)."""
+    log_in(page, login)
+    page.get_by_test_id("lang-en").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def set_clock(page: Page, almaty_wall_clock: str) -> None:
+    """As staff, stop the sandbox clock at an Almaty time written "YYYY-MM-DDTHH:MM"."""
+    page.goto("/clock/")
+    form = page.get_by_test_id("sandbox-form")
+    form.locator("input[name=simulated_at]").fill(almaty_wall_clock)
+    form.locator("input[name=frozen]").check()
+    form.get_by_role("button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    shown = datetime.fromisoformat(almaty_wall_clock).strftime("%d.%m.%Y %H:%M")
+    expect(page.get_by_test_id("business-now")).to_contain_text(shown)
+
+
+def fill_form(form: Locator, values: dict[str, str]) -> None:
+    """Type into inputs and pick options in selects, by field name."""
+    for name, value in values.items():
+        field = form.locator(f"[name={name}]")
+        if field.evaluate("node => node.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
