@@ -324,17 +324,10 @@ def submit_bid(auction_id: int, headers: dict, data: dict):
     try:
         with refusals():
             bid, created = bidding.submit_bid(db.session, auction, current_user, bidding.BidEntry(**data), key, now())
-            check_same_auction(bid, auction)
         db.session.commit()
     except IntegrityError:
         bid, created = repeated_bid(auction, key), False
     return bid, 201 if created else 200
-
-
-def check_same_auction(bid: Bid, auction: Auction) -> None:
-    if bid.auction_id != auction.id:
-        raise AuctionError(_("Your firm used this Idempotency-Key for a bid in another auction."),
-                           "idempotency_key", code="idempotency_key_reused")
 
 
 def repeated_bid(auction: Auction, key: str) -> Bid:

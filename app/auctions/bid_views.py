@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.auctions import bidding
 from app.auctions.forms import ActionForm, BidForm, NoteForm
@@ -48,10 +49,13 @@ def submit_bid(auction_id: int):
         return _back(auction.id)
     try:
         _bid, created = bidding.submit_bid(db.session, auction, current_user, form.entry(),
-                                        form.idempotency_key.data, now())
+                                           form.idempotency_key.data, now())
     except AuctionError as error:
         db.session.rollback()
         flash(str(error.message), "error")
+    except IntegrityError:  # the same form sent twice at once: the other request stored it
+        db.session.rollback()
+        flash(_("This bid was already accepted."), "success")
     else:
         db.session.commit()
         flash(_("The bid is accepted.") if created else _("This bid was already accepted."), "success")

@@ -66,6 +66,9 @@ def submit_bid(session, auction: Auction, user: User, entry: BidEntry, key: str,
         raise AuctionError(_l("Every bid needs an idempotency key of 1–64 characters."), "idempotency_key")
     existing = find_by_key(session, user.organisation_id, key)
     if existing is not None:
+        if existing.auction_id != auction.id:
+            raise AuctionError(_l("Your firm used this idempotency key for a bid in another auction."),
+                               "idempotency_key", code="idempotency_key_reused")
         return existing, False
     auction = locked(session, auction)
     _check_open(auction, now)
