@@ -32,7 +32,7 @@ def summary_register_pdf(summary: SummaryRegister, named: bool) -> bytes:
 def summary_register_xlsx(summary: SummaryRegister, named: bool) -> bytes:
     auction = summary.auction
     levels = Sheet(_("Price levels"), [_("Price"), _("Yield, %"), _("Bids"), _("Quantity"),
-                                       _("Cumulative quantity"), _("Cumulative % of declared")],
+                                       _("Cumulative quantity"), _("Cumulative, percent of declared")],
                    [(level.price, level.yield_pct, level.bid_count, level.quantity, level.cumulative_quantity,
                      level.cumulative_percent) for level in summary.levels])
     sheets = [_terms_sheet(auction), levels]

@@ -61,7 +61,7 @@ class ApplicationForm(FlaskForm):
     declared_quantity = IntegerField(_l("Declared quantity, securities"), validators=_required())
     issuable_quantity = IntegerField(_l("Most the issue terms allow, securities"), validators=[Optional()])
     trade_subject = SelectField(_l("Trade subject"), choices=_choices(labels.TRADE_SUBJECT_LABELS))
-    market_share_percent = DecimalField(_l("Market bids allowed, % of own limit bids"), places=None,
+    market_share_percent = DecimalField(_l("Market bids allowed, percent of own limit bids"), places=None,
                                         validators=_required() + [NumberRange(0, 100)], default=Decimal(0))
     submission_method = SelectField(_l("Submission method"), choices=_choices(labels.SUBMISSION_LABELS))
     pricing = SelectField(_l("Execution of limit bids"), choices=_choices(labels.PRICING_LABELS))

@@ -41,7 +41,7 @@ SECURITY_TYPE_LABELS = {
     "meukam": _l("MEUKAM (coupon bonds)"),
     "mezhkam": _l("MEZHKAM (coupon bonds)"),
 }
-TRADE_SUBJECT_LABELS = {"price": _l("Clean price, % of face value"), "yield": _l("Yield, % per annum")}
+TRADE_SUBJECT_LABELS = {"price": _l("Clean price, percent of face value"), "yield": _l("Yield, % per annum")}
 SUBMISSION_LABELS = {"closed": _l("Closed (sealed bids)"), "open": _l("Open")}
 PRICING_LABELS = {
     "multiple": _l("Limit bids at their own prices (at or better than the cut-off)"),

@@ -77,7 +77,7 @@ class CalculatorForm(FlaskForm):
     coupon_frequency = SelectField(_l("Coupons per year"), default="", choices=[
         SelectChoice("", "—"), *(SelectChoice(str(count), label) for count, label in FREQUENCY_LABELS.items())])
     coupon_dates = CouponDatesField(_l("Coupon dates"), render_kw={"rows": 6})
-    price = DecimalText(_l("Clean price, % of face"), places=4)
+    price = DecimalText(_l("Clean price, percent of face value"), places=4)
     yield_pct = DecimalText(_l("Yield, % per annum"), places=4, signed=True)
     quantity = IntegerField(_l("Quantity"), default=1, validators=[
         InputRequired(message=_l("Enter the number of securities.")),
