@@ -1,4 +1,5 @@
 """A whole auction day through the services, on the sandbox clock."""
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import time
 from decimal import Decimal
@@ -12,6 +13,14 @@ from app.auctions.results import DecisionEntry
 from app.auctions.services import AuctionError
 from app.extensions import db
 from tests.auctions.conftest import FILED_ON, TRADE_DATE, almaty
+
+
+@contextmanager
+def refused(code: str):
+    """The refusal names its rule by code; the message is in the user's language."""
+    with pytest.raises(AuctionError) as caught:
+        yield
+    assert caught.value.code == code, caught.value.code
 
 
 def announced(cast, clock, terms, initiator="minfin"):
@@ -91,7 +100,7 @@ def test_a_repeated_key_creates_one_bid(cast, clock, gko_terms):
 def test_market_share_is_checked_per_participant(cast, clock, gko_terms):
     auction = announced(cast, clock, gko_terms)  # 30 %
     dealer = cast["dealers"][0]
-    with pytest.raises(AuctionError, match="limit"):
+    with refused("market_bid_needs_limit_bids"):
         bid(auction, dealer, kind="market", quantity=10)
     db.session.rollback()
     limit = bid(auction, dealer, price="86.0000", quantity=1000)
@@ -107,7 +116,7 @@ def test_market_share_is_checked_per_participant(cast, clock, gko_terms):
 
 def test_gko_bids_only_from_primary_dealers_on_own_account(cast, clock, gko_terms):
     auction = announced(cast, clock, gko_terms)
-    with pytest.raises(AuctionError, match="primary dealers"):
+    with refused("not_primary_dealer"):
         bid(auction, cast["broker"], price="86.0000", quantity=10)
     db.session.rollback()
     with pytest.raises(AuctionError):
@@ -116,24 +125,24 @@ def test_gko_bids_only_from_primary_dealers_on_own_account(cast, clock, gko_term
 
 def test_filing_deadlines_name_the_rule(cast, clock, gko_terms, share_terms):
     late = almaty(TRADE_DATE, 9) .replace(day=6)  # Saturday 6 March: after Friday 5 March
-    with pytest.raises(AuctionError, match="2 business days"):
+    with refused("minfin_filing_late"):
         services.file_application(db.session, cast["minfin"], gko_terms, late)
-    with pytest.raises(AuctionError, match="3 business days"):
+    with refused("issuer_filing_late"):
         services.file_application(db.session, cast["issuer"], share_terms, almaty(TRADE_DATE, 9).replace(day=5))
     emergency = replace(gko_terms, is_emergency_repeat=True)
     assert services.file_application(db.session, cast["minfin"], emergency, almaty(TRADE_DATE, 16, 59).replace(day=9))
-    with pytest.raises(AuctionError, match="17:00"):
+    with refused("emergency_filing_late"):
         services.file_application(db.session, cast["minfin"], emergency, almaty(TRADE_DATE, 17).replace(day=9))
 
 
 def test_issuer_moves_twice_at_most_and_not_late_on_the_same_day(cast, clock, share_terms):
     auction = announced(cast, clock, share_terms, initiator="issuer")
     services.postpone_auction(db.session, auction, TRADE_DATE, time(12, 0), almaty(TRADE_DATE, 9))
-    with pytest.raises(AuctionError, match="30 minutes"):
+    with refused("same_day_move_too_late"):
         services.postpone_auction(db.session, auction, TRADE_DATE, time(13, 0), almaty(TRADE_DATE, 11, 31))
     services.postpone_auction(db.session, auction, TRADE_DATE.replace(day=11), time(11, 0), almaty(TRADE_DATE, 9))
     assert auction.payment_date == TRADE_DATE.replace(day=16)  # T+2; Monday 15 March is a holiday
-    with pytest.raises(AuctionError, match="twice"):
+    with refused("postponed_twice"):
         services.postpone_auction(db.session, auction, TRADE_DATE.replace(day=12), time(11, 0), almaty(TRADE_DATE, 9))
 
 
@@ -149,7 +158,7 @@ def test_issuer_cannot_place_beyond_the_issuable_quantity(cast, clock, share_ter
     auction = announced(cast, clock, share_terms, initiator="issuer")
     bid(auction, cast["broker"], price="1500.0000", quantity=200_000, at=almaty(TRADE_DATE, 12))
     results.advance_due(db.session, almaty(TRADE_DATE, 13, 30))
-    with pytest.raises(AuctionError, match="120"):
+    with refused("above_issuable"):
         results.decide(db.session, auction, cast["issuer"], DecisionEntry(True, Decimal("1500.0000"), 120_001),
                        almaty(TRADE_DATE, 14))
 
