@@ -52,6 +52,8 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         # Reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Printed in the header of certificates and registers.
+        "EXCHANGE_NAME": os.environ.get("EXCHANGE_NAME", "Demo Stock Exchange"),
     }
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages the test command needs: a PostgreSQL server for the second run, Chromium
-# for the browser tests (never a downloaded browser), fonts with Kazakh letters, make and venv.
+# for the browser tests (never a downloaded browser), fonts with Kazakh letters, make and venv,
+# the Pango/HarfBuzz libraries WeasyPrint loads to print PDFs, and poppler-utils (pdftotext,
+# pdffonts) that the PDF tests read documents back with.
 # Idempotent: installs only what is missing. As root it runs apt-get; otherwise it names the
 # packages to install and fails.
 set -euo pipefail
@@ -20,11 +22,16 @@ has_postgres_server() {
 command -v make >/dev/null 2>&1 || missing+=(make)
 # Debian's python3 has no ensurepip until python3-venv is installed, so `python3 -m venv` fails.
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
+# WeasyPrint (PDF certificates and registers) loads these through cffi at run time.
+for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1; do
+    has_package "$package" || missing+=("$package")
+done
 # `--runtime`: only what running the desk needs (make run); the tests need the rest too.
 if [[ "${1:-}" != "--runtime" ]]; then
     has_postgres_server || missing+=(postgresql)
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     has_package fonts-dejavu-core || missing+=(fonts-dejavu-core)
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fi
 
 if ((${#missing[@]} == 0)); then
