@@ -98,6 +98,14 @@ def refusals() -> Iterator[None]:
         raise ApiError(STATUS_OF_CODE.get(error.code, 422), error.code, message, details) from error
 
 
+def applied(auction: Auction, operation) -> dict:
+    """Run one state change: commit it, or roll back and answer the refusal."""
+    with refusals():
+        operation()
+    db.session.commit()
+    return describe(auction)
+
+
 # --- what is shown ---------------------------------------------------------------------------------
 
 def describe(auction: Auction) -> dict:
@@ -185,10 +193,8 @@ def amend_terms(auction_id: int, data: dict):
     The corrected application goes back to review; the trade date cannot change.
     """
     auction = managed_auction(auction_id, staff_too=False)
-    with refusals():
-        services.amend_terms(db.session, auction, current_user, services.ApplicationTerms(**data), now())
-    db.session.commit()
-    return describe(auction)
+    terms = services.ApplicationTerms(**data)
+    return applied(auction, lambda: services.amend_terms(db.session, auction, current_user, terms, now()))
 
 
 @bp.post("/<int:auction_id>/accept")
@@ -198,10 +204,7 @@ def amend_terms(auction_id: int, data: dict):
 def accept(auction_id: int):
     """Accept an application: it gets its number (App.7 §2)"""
     auction = current_auction(auction_id)
-    with refusals():
-        services.accept_application(db.session, auction, now())
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: services.accept_application(db.session, auction, now()))
 
 
 @bp.post("/<int:auction_id>/request-terms")
@@ -212,10 +215,7 @@ def accept(auction_id: int):
 def request_terms(auction_id: int, data: dict):
     """Ask the issuer for additional terms (not in the GKO column)"""
     auction = current_auction(auction_id)
-    with refusals():
-        services.request_terms(db.session, auction, data["note"])
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: services.request_terms(db.session, auction, data["note"]))
 
 
 @bp.post("/<int:auction_id>/refuse")
@@ -226,10 +226,7 @@ def request_terms(auction_id: int, data: dict):
 def refuse(auction_id: int, data: dict):
     """Refuse an application, saying why"""
     auction = current_auction(auction_id)
-    with refusals():
-        services.refuse_application(db.session, auction, data["note"])
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: services.refuse_application(db.session, auction, data["note"]))
 
 
 @bp.post("/<int:auction_id>/announce")
@@ -239,10 +236,7 @@ def refuse(auction_id: int, data: dict):
 def announce(auction_id: int):
     """Publish the announcement (App.7 §3: at least one business day before)"""
     auction = current_auction(auction_id)
-    with refusals():
-        services.announce(db.session, auction, now())
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: services.announce(db.session, auction, now()))
 
 
 @bp.post("/<int:auction_id>/cancel")
@@ -253,10 +247,7 @@ def announce(auction_id: int):
 def cancel(auction_id: int, data: dict):
     """Cancel before the bid window opens (App.7 §4; the initiator only)"""
     auction = managed_auction(auction_id, staff_too=False)
-    with refusals():
-        services.cancel_auction(db.session, auction, data["reason"], now())
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: services.cancel_auction(db.session, auction, data["reason"], now()))
 
 
 @bp.post("/<int:auction_id>/postpone")
@@ -267,10 +258,8 @@ def cancel(auction_id: int, data: dict):
 def postpone(auction_id: int, data: dict):
     """Move the auction later (App.7 §4): the whole timetable moves by the same amount"""
     auction = managed_auction(auction_id, staff_too=False)
-    with refusals():
-        services.postpone_auction(db.session, auction, data["new_date"], data["new_open"], now())
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: services.postpone_auction(
+        db.session, auction, data["new_date"], data["new_open"], now()))
 
 
 # --- after the window ------------------------------------------------------------------------------
@@ -319,10 +308,7 @@ def decide(auction_id: int, data: dict):
     auction = managed_auction(auction_id, staff_too=False)
     fill = Decimal(100) if data["market_fill_percent"] is None else data["market_fill_percent"]
     entry = results.DecisionEntry(data["satisfy"], data["cutoff_price"], data["quantity"], fill, data["reason"])
-    with refusals():
-        results.decide(db.session, auction, current_user, entry, now())
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: results.decide(db.session, auction, current_user, entry, now()))
 
 
 @bp.post("/<int:auction_id>/deals")
@@ -365,10 +351,7 @@ def settle(auction_id: int, data: dict):
     if not short <= {deal.organisation_id for deal in auction.deals}:
         raise ApiError(422, "not_a_participant", _("Some fields are not valid."), {"json": {
             "short_organisation_ids": [_("Name only participants that have deals in this auction.")]}})
-    with refusals():
-        results.settle(db.session, auction, short, now())
-    db.session.commit()
-    return describe(auction)
+    return applied(auction, lambda: results.settle(db.session, auction, short, now()))
 
 
 # The bid endpoints live beside this module; importing them registers their routes.
