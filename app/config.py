@@ -54,6 +54,13 @@ def defaults(instance_path: str) -> dict:
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
         # Printed in the header of certificates and registers.
         "EXCHANGE_NAME": os.environ.get("EXCHANGE_NAME", "Demo Stock Exchange"),
+        # The key and certificate registers are signed with; created on first use (key mode 0600).
+        # Register files built for download (accepted bids registers); confidential.
+        "REGISTER_DIR": os.environ.get("REGISTER_DIR", str(Path(instance_path) / "registers")),
+        "REGISTER_SIGNING_KEY": os.environ.get(
+            "REGISTER_SIGNING_KEY", str(Path(instance_path) / "register_signing_key.pem")),
+        "REGISTER_SIGNING_CERT": os.environ.get(
+            "REGISTER_SIGNING_CERT", str(Path(instance_path) / "register_signing_cert.pem")),
     }
 
 

@@ -84,12 +84,16 @@ def database_url(template_database, tmp_path) -> str:
 
 
 @pytest.fixture
-def make_app(database_url) -> Callable:
-    """Builds apps on this test's database; several apps stand for several workers."""
+def make_app(database_url, tmp_path) -> Callable:
+    """Builds apps on this test's database; several apps stand for several workers. Register
+    files and the signing key go to this test's temporary folder."""
     apps = []
+    files = {"REGISTER_DIR": str(tmp_path / "registers"),
+             "REGISTER_SIGNING_KEY": str(tmp_path / "signing_key.pem"),
+             "REGISTER_SIGNING_CERT": str(tmp_path / "signing_cert.pem")}
 
     def build(**overrides):
-        app = create_app({**base_config(database_url), **overrides})
+        app = create_app({**base_config(database_url), **files, **overrides})
         app.test_client_class = DeskClient
         apps.append(app)
         return app

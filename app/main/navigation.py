@@ -38,6 +38,7 @@ NAV_ITEMS = (
     NavItem("main.home", _l("Home")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
+    NavItem("subscriptions.index", _l("Subscriptions")),
     NavItem("auctions.notices", _l("Notices")),
     NavItem("calendar.index", _l("Calendar")),
     NavItem("calculator.index", _l("Calculator")),

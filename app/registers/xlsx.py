@@ -5,14 +5,16 @@ number; date → date; aware datetime → Almaty wall time (Excel has no time zo
 empty; text → inline string, sanitised against formula injection. Rows are consumed as they
 are written, so a register of any length never sits in memory.
 """
+import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain, islice
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -21,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from app.domain.calendar import ALMATY
+from app.registers.rows import staged_file
 
 # A spreadsheet treats text starting with these as a formula (or DDE) when it is typed in,
 # pasted, saved as CSV or re-evaluated; full-width forms are included for spreadsheets that
@@ -39,9 +42,17 @@ EXCEL_ROW_LIMIT = 1_048_576  # the header row included
 
 @dataclass
 class Sheet:
+    """`widths`: column widths in characters; when given, no rows are sampled to estimate them.
+    `prepared`: the rows already hold what openpyxl stores (sanitised text, naive Almaty
+    datetimes, numbers) and are appended as they are — for long registers, whose writer
+    prepares each row once; a prepared sheet needs `widths`, and `column_formats` (column
+    index → number format) styles its numbers and datetimes through one reused cell per column."""
     title: str
     header: list[str]
     rows: Iterable[Sequence]
+    widths: Sequence[float] | None = None
+    prepared: bool = False
+    column_formats: Mapping[int, str] = field(default_factory=dict)
 
 
 def sanitise_cell(value):
@@ -124,22 +135,64 @@ def _set_widths(sheet, header: list[str], sample: list[Sequence]) -> None:
 def _write_sheet(workbook: Workbook, spec: Sheet, taken: set[str]) -> None:
     sheet = workbook.create_sheet(sheet_title(spec.title, taken))
     rows: Iterator[Sequence] = iter(spec.rows)
-    sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
-    _set_widths(sheet, spec.header, sample)
+    if spec.widths is not None:
+        sample = []
+        for index, width in enumerate(spec.widths):
+            sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    elif spec.prepared:
+        raise ValueError("a prepared sheet needs its column widths")
+    else:
+        sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
+        _set_widths(sheet, spec.header, sample)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header_cells = [WriteOnlyCell(sheet, text_value(title)) for title in spec.header]
     for cell in header_cells:
         cell.font = bold
     sheet.append(header_cells)
+    if spec.prepared:
+        _append_prepared(sheet, spec, rows)
+        return
     for number, row in enumerate(chain(sample, rows), start=2):
         if number > EXCEL_ROW_LIMIT:
             raise ValueError(f"sheet {spec.title!r} has more rows than Excel opens ({EXCEL_ROW_LIMIT - 1})")
         sheet.append([_cell(sheet, value) for value in row])
 
 
+def _append_prepared(sheet, spec: Sheet, rows: Iterator[Sequence]) -> None:
+    """openpyxl writes an appended row at once, so one styled cell per formatted column
+    serves every row."""
+    styled = [(index, _formatted(sheet, None, number_format)) for index, number_format in spec.column_formats.items()]
+    for number, row in enumerate(rows, start=2):
+        if number > EXCEL_ROW_LIMIT:
+            raise ValueError(f"sheet {spec.title!r} has more rows than Excel opens ({EXCEL_ROW_LIMIT - 1})")
+        for index, cell in styled:
+            value = row[index]
+            if value is not None:
+                cell.value = value
+                row[index] = cell
+        sheet.append(row)
+
+
 def workbook_bytes(sheets: Iterable[Sheet], *, title: str | None = None) -> bytes:
     """An .xlsx file with one worksheet per Sheet, header row bold and frozen."""
+    buffer = BytesIO()
+    write_workbook(buffer, sheets, title=title)
+    return buffer.getvalue()
+
+
+def write_workbook(target: str | os.PathLike | BinaryIO, sheets: Iterable[Sheet], *,
+                   title: str | None = None) -> None:
+    """Stream an .xlsx (one worksheet per Sheet, header row bold and frozen) to a binary file
+    object, or to a path — which receives the file only once it is complete."""
+    if isinstance(target, (str, os.PathLike)):
+        with staged_file(target) as staged, open(staged, "wb") as handle:
+            _save_workbook(handle, sheets, title)
+    else:
+        _save_workbook(target, sheets, title)
+
+
+def _save_workbook(target: BinaryIO, sheets: Iterable[Sheet], title: str | None) -> None:
     workbook = Workbook(write_only=True)
     if title:
         workbook.properties.title = title
@@ -148,13 +201,12 @@ def workbook_bytes(sheets: Iterable[Sheet], *, title: str | None = None) -> byte
         for spec in sheets:
             _write_sheet(workbook, spec, taken)
     except BaseException:
-        # Finish the half-written sheets into a throwaway buffer: that closes their writers
-        # and removes their temporary files; the original error is what the caller sees.
-        with suppress(Exception):
-            workbook.save(BytesIO())
+        # Finish the half-written sheets into the null device: that closes their writers and
+        # removes their temporary files without holding a long sheet in memory; the original
+        # error is what the caller sees.
+        with suppress(Exception), open(os.devnull, "wb") as sink:
+            workbook.save(sink)
         raise
     if not taken:
         _write_sheet(workbook, Sheet("Sheet", [], []), taken)  # a workbook needs one sheet
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(target)

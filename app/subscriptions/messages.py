@@ -1,0 +1,27 @@
+"""What each broken App.8 rule says to the user."""
+from flask_babel import lazy_gettext as _l
+
+from app.auctions.messages import show_value
+
+RULE_MESSAGES = {
+    "not_a_trading_day": _l("%(day)s is not a trading day of the exchange."),
+    "period_order": _l("The bid period must end after it starts."),
+    "filing_late": _l("App.8 §1: the application is filed at least 2 business days before the bid period; "
+                      "the deadline was %(deadline)s."),
+    "announcement_late": _l("App.8 §4: the announcement was due by %(deadline)s."),
+    "private_minimum": _l("App.8 §6: a private placement takes bids of at least %(minimum)s ₸."),
+    "private_qualified_only": _l("App.8 §6: a private placement takes bids from qualified investors only."),
+    "private_investor_limit": _l("App.8 §6: a private placement has at most %(limit)s investors "
+                                 "(counted by IIN/BIN across all members)."),
+    "unknown_bid": _l("There is no accepted bid number %(bid)s."),
+    "negative_quantity": _l("The quantity cannot be negative."),
+    "above_bid": _l("More than bid %(bid)s asked for (%(quantity)s)."),
+    "price_outside_terms": _l("The price %(price)s is outside the terms (%(low)s–%(high)s)."),
+    "above_bid_price": _l("The price is above the bid's own price %(price)s."),
+    "unequal_dealers": _l("App.8 §9: primary dealers' bids at %(price)s must be satisfied equally."),
+}
+
+
+def rule_message(rule: str, values: dict) -> str:
+    shown = {key: show_value(value) for key, value in values.items()}
+    return str(RULE_MESSAGES[rule]) % shown if shown else str(RULE_MESSAGES[rule])

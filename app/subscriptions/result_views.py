@@ -1,0 +1,189 @@
+"""After the bid period: collateral check, registers, the satisfied register upload, deals,
+settlement, certificates, and members' notifications."""
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.access import any_role, roles_required
+from app.auth.roles import Role
+from app.clock.services import now
+from app.extensions import db
+from app.registers import pdf_response
+from app.registers.pdf import render_document
+from app.registers.readers import RegisterFileError, read_satisfied_register
+from app.subscriptions import access, registers, results
+from app.subscriptions.forms import ActionForm, NoteForm, UploadForm
+from app.subscriptions.models import MemberNotification, RegisterExport, SubscriptionDeal
+from app.subscriptions.services import OfferingError
+from app.subscriptions.views import apply, bp, load
+
+STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
+CONFIDENTIAL = (Role.EXCHANGE_STAFF, Role.ADMIN, Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN, Role.ISSUER)
+MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)
+
+
+def _detail(subscription) -> str:
+    return url_for("subscriptions.detail", subscription_id=subscription.id)
+
+
+@bp.route("/<int:subscription_id>/collateral", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def collateral(subscription_id: int):
+    """At the check time (T0, Y0) staff mark the bids the depository found without cover."""
+    subscription = load(subscription_id)
+    if request.method == "POST":
+        unsecured = {int(value) for value in request.form.getlist("unsecured") if value.isdigit()}
+        return apply(ActionForm(), lambda: results.collateral_check(db.session, subscription, unsecured, now()),
+                     lambda count: _("%(count)d bids without cover left the register.", count=count),
+                     _detail(subscription))
+    return render_template("subscriptions/collateral.html", subscription=subscription, form=ActionForm(),
+                           bids=results.active_bids(subscription))
+
+
+# --- registers ----------------------------------------------------------------------------------------
+
+def _confidential(subscription_id: int):
+    subscription = load(subscription_id)
+    if not access.reads_registers(subscription, current_user):
+        abort(404)
+    return subscription
+
+
+@bp.route("/<int:subscription_id>/registers")
+@roles_required(*CONFIDENTIAL)
+def registers_page(subscription_id: int):
+    subscription = _confidential(subscription_id)
+    exports = registers.exports_of(db.session, subscription)
+    building = any(export.status in ("queued", "running") for export in exports)
+    return render_template("subscriptions/registers.html", subscription=subscription, exports=exports,
+                           building=building, form=ActionForm(), upload=UploadForm(formdata=None),
+                           note_form=NoteForm(formdata=None), problems=None,
+                           is_seller=access.is_seller(subscription, current_user))
+
+
+@bp.route("/<int:subscription_id>/registers/<any(xml, xlsx):fmt>", methods=["POST"])
+@roles_required(*CONFIDENTIAL)
+def build_register(subscription_id: int, fmt: str):
+    subscription = _confidential(subscription_id)
+    back = url_for("subscriptions.registers_page", subscription_id=subscription.id)
+    if not ActionForm().validate_on_submit():
+        return redirect(back)
+    try:
+        export = registers.start_export(db.session, subscription, fmt, current_user, now())
+    except OfferingError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(back)
+    db.session.commit()
+    registers.run_inline_or_background(export)
+    return redirect(back)
+
+
+@bp.route("/registers/<int:export_id>/<any(file, signature):part>")
+@roles_required(*CONFIDENTIAL)
+def download_register(export_id: int, part: str):
+    """Only a finished file is ever served (it appears under its name when complete)."""
+    export = db.session.get(RegisterExport, export_id)
+    if export is None or export.status != "done" or not access.reads_registers(export.subscription, current_user):
+        abort(404)
+    path = registers.export_path(export)
+    if part == "signature":
+        path = path.with_name(path.name + ".sig")
+        if export.kind != "accepted_xml" or not path.exists():
+            abort(404)
+    response = send_file(path, as_attachment=True, download_name=path.name, max_age=0, etag=False)
+    response.headers["Cache-Control"] = "no-store"
+    if part == "file":
+        response.headers["Digest"] = f"sha-256={export.sha256}"
+    return response
+
+
+@bp.route("/<int:subscription_id>/satisfied", methods=["POST"])
+@roles_required(Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN)
+def upload_satisfied(subscription_id: int):
+    """App.8 §9: the seller's answer; every problem is reported with its row before anything is stored."""
+    subscription = _confidential(subscription_id)
+    if not access.is_seller(subscription, current_user):
+        abort(404)
+    form = UploadForm()
+    problems = None
+    if form.validate_on_submit():
+        problems = _apply_upload(subscription, form.file.data)
+        if problems is None:
+            flash(_("The satisfied register is accepted."), "success")
+            return redirect(_detail(subscription))
+    return render_template("subscriptions/registers.html", subscription=subscription, upload=form, problems=problems,
+                           exports=registers.exports_of(db.session, subscription), building=False,
+                           form=ActionForm(), note_form=NoteForm(formdata=None), is_seller=True), 422
+
+
+def _apply_upload(subscription, upload) -> list | None:
+    try:
+        lines = read_satisfied_register(upload.stream, upload.filename or "")
+        results.apply_satisfied_register(db.session, subscription, [
+            results.SatisfiedLine(row.row_number, row.bid_number, row.satisfied_price, row.satisfied_quantity)
+            for row in lines], now())
+    except RegisterFileError as error:
+        db.session.rollback()
+        return [(problem.row_number, f"{problem.field}: {problem.message}") for problem in error.problems]
+    except results.RegisterProblems as error:
+        db.session.rollback()
+        return error.problems
+    except OfferingError as error:
+        db.session.rollback()
+        return [(None, str(error.message))]
+    db.session.commit()
+    return None
+
+
+@bp.route("/<int:subscription_id>/refuse-all", methods=["POST"])
+@roles_required(Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN)
+def refuse_all(subscription_id: int):
+    subscription = _confidential(subscription_id)
+    if not access.is_seller(subscription, current_user):
+        abort(404)
+    form = NoteForm()
+    return apply(form, lambda: results.refuse_all(db.session, subscription, form.note.data, now()),
+                 _("All bids are refused; the offering failed."), _detail(subscription))
+
+
+# --- deals, settlement, certificates -------------------------------------------------------------------
+
+@bp.route("/<int:subscription_id>/deals/form", methods=["POST"])
+@roles_required(*STAFF)
+def form_deals(subscription_id: int):
+    subscription = load(subscription_id)
+    return apply(ActionForm(), lambda: results.form_deals(db.session, subscription, now()),
+                 lambda deals: _("%(count)d deals formed; members are notified.", count=len(deals)),
+                 _detail(subscription))
+
+
+@bp.route("/<int:subscription_id>/settle", methods=["POST"])
+@roles_required(*STAFF)
+def settle(subscription_id: int):
+    subscription = load(subscription_id)
+    return apply(ActionForm(), lambda: results.settle(db.session, subscription, now()),
+                 _("Settlement is recorded."), _detail(subscription))
+
+
+@bp.route("/deals/<int:deal_id>/certificate.pdf")
+@any_role
+def certificate(deal_id: int):
+    deal = db.session.get(SubscriptionDeal, deal_id)
+    if deal is None or deal.status != "settled" or not results.issues_certificates(deal.subscription):
+        abort(404)
+    subscription = deal.subscription
+    if not (deal.organisation_id == current_user.organisation_id or access.reads_registers(subscription, current_user)):
+        abort(404)
+    data = render_document("subscriptions/pdf/certificate.html", deal=deal, subscription=subscription, bid=deal.bid)
+    return pdf_response(data, f"certificate-{deal.number}.pdf")
+
+
+@bp.route("/notifications")
+@roles_required(*MEMBERS)
+def notifications():
+    rows = db.session.scalars(select(MemberNotification).where(
+        MemberNotification.organisation_id == current_user.organisation_id)
+        .order_by(MemberNotification.id.desc()).limit(200)).all()
+    return render_template("subscriptions/notifications.html", notifications=rows)

@@ -1,0 +1,237 @@
+"""After the bid period (App.8 §6–12): close, collateral check, accepted register, the seller's
+satisfied register, deals, notifications, settlement and results."""
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.audit.services import record
+from app.auctions.models import Confirmation
+from app.domain import offering_rules as rules
+from app.subscriptions.bidding import active_bids, money_amount
+from app.subscriptions.messages import rule_message
+from app.subscriptions.models import (MemberNotification, SettlementCode, Subscription, SubscriptionBid,
+                                      SubscriptionBidStatus, SubscriptionDeal, SubscriptionStatus)
+from app.subscriptions.services import OfferingError, publish_notice, require_status, snapshot
+
+
+def advance_due(session, now: datetime) -> list[Subscription]:
+    due = session.scalars(select(Subscription).where(Subscription.status == SubscriptionStatus.ANNOUNCED,
+                                                     Subscription.period_end_at <= now).order_by(Subscription.id))
+    return [close_period(session, subscription, now) for subscription in list(due)]
+
+
+def close_period(session, subscription: Subscription, now: datetime) -> Subscription:
+    """Bids freeze; unconfirmed bids on controlled accounts are refused (App.9); the failure rules
+    of App.8 §6 apply, counting investors by IIN/BIN."""
+    require_status(subscription, SubscriptionStatus.ANNOUNCED)
+    before = snapshot(subscription)
+    for bid in active_bids(subscription):
+        if bid.confirmation == Confirmation.PENDING:
+            bid.status, bid.status_reason, bid.updated_at = SubscriptionBidStatus.REFUSED, "not_confirmed", now
+    subscription.closed_at = now
+    reason = rules.failure_reason([investor_bid(bid) for bid in active_bids(subscription)], is_public_offering(subscription))
+    subscription.status = SubscriptionStatus.FAILED if reason else SubscriptionStatus.CLOSED
+    subscription.failure_reason = reason
+    if reason:
+        publish_notice(session, subscription, "failed", now)
+    session.flush()
+    record(session, "subscription.close", "subscription", subscription.id, before, snapshot(subscription))
+    return subscription
+
+
+def is_public_offering(subscription: Subscription) -> bool:
+    return not subscription.is_gko and not subscription.is_private
+
+
+def investor_bid(bid: SubscriptionBid) -> rules.InvestorBid:
+    return rules.InvestorBid(bid.id, bid.organisation_id, bid.investor_iin, bid.qualified, bid.amount)
+
+
+@dataclass(frozen=True)
+class InvestorCount:
+    participants: int
+    investors: int
+    bids: int
+    quantity: int
+    amount: Decimal
+    shared_investors: int     # investors who bid through more than one member
+
+
+def counts(subscription: Subscription) -> InvestorCount:
+    bids = active_bids(subscription)
+    firms_of: dict[str, set[int]] = {}
+    for bid in bids:
+        firms_of.setdefault(bid.investor_iin, set()).add(bid.organisation_id)
+    return InvestorCount(len({bid.organisation_id for bid in bids}), len(firms_of), len(bids),
+                         sum(bid.quantity for bid in bids), sum((bid.amount for bid in bids), Decimal(0)),
+                         sum(1 for firms in firms_of.values() if len(firms) > 1))
+
+
+def collateral_check(session, subscription: Subscription, unsecured_ids: set[int], now: datetime) -> int:
+    """App.8 §6: at the check time (T0 full, Y0 partial cover) bids without cover leave the
+    register; Z0 was checked at submission and B0 is checked with the settlement report."""
+    if now < subscription.collateral_check_at:
+        raise OfferingError(_l("The collateral check is at %(time)s.", time=subscription.collateral_check_at))
+    if subscription.settlement_code not in (SettlementCode.T0, SettlementCode.Y0):
+        raise OfferingError(_l("This settlement code has no separate collateral check."))
+    refused = 0
+    for bid in active_bids(subscription):
+        before = bid_state(bid)
+        if bid.id in unsecured_ids:
+            bid.status, bid.status_reason, refused = SubscriptionBidStatus.REFUSED, "not_secured", refused + 1
+        else:
+            bid.secured = True
+        record(session, "subscription_bid.collateral", "subscription_bid", bid.id, before, bid_state(bid))
+    session.flush()
+    return refused
+
+
+def bid_state(bid: SubscriptionBid) -> dict:
+    return {"status": bid.status, "secured": bid.secured}
+
+
+# --- the satisfied register (App.8 §9) --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SatisfiedLine:
+    row_number: int
+    bid_id: int
+    price: Decimal | None
+    quantity: int
+
+
+class RegisterProblems(OfferingError):
+    def __init__(self, problems: list[tuple[int | None, str]]):
+        super().__init__(_l("The satisfied register has problems; nothing was stored."), "file", code="register_invalid")
+        self.problems = problems
+
+
+def apply_satisfied_register(session, subscription: Subscription, lines: list[SatisfiedLine],
+                             now: datetime) -> Subscription:
+    """Validate every row against the accepted bids; store only when there is no problem."""
+    require_status(subscription, SubscriptionStatus.CLOSED)
+    accepted = {bid.id: accepted_bid(bid) for bid in active_bids(subscription)}
+    problems = rules.check_satisfied_register(
+        accepted, [rules.Satisfaction(line.row_number, line.bid_id, line.price, line.quantity) for line in lines],
+        subscription.price_min, subscription.price_max, subscription.is_private, subscription.is_gko)
+    if problems:
+        raise RegisterProblems([(problem.row_number, rule_message(problem.rule, problem.values))
+                                for problem in problems])
+    if not any(line.quantity > 0 for line in lines):
+        raise OfferingError(_l("The register satisfies no bid: refuse all bids with a reason instead."), "file")
+    before = snapshot(subscription)
+    satisfied = {line.bid_id: line for line in lines}
+    for bid in active_bids(subscription):
+        line = satisfied.get(bid.id)
+        bid.satisfied_quantity = line.quantity if line else 0
+        bid.satisfied_price = line.price if line and line.quantity else None
+    subscription.status, subscription.allocated_at = SubscriptionStatus.ALLOCATED, now
+    session.flush()
+    record(session, "subscription.satisfied_register", "subscription", subscription.id, before,
+           {**snapshot(subscription), "rows": len(lines)})
+    return subscription
+
+
+def accepted_bid(bid: SubscriptionBid) -> rules.AcceptedBid:
+    return rules.AcceptedBid(bid.id, bid.organisation_id, bid.investor_iin, bid.price, bid.quantity,
+                             bid.organisation.is_primary_dealer)
+
+
+def refuse_all(session, subscription: Subscription, reason: str, now: datetime) -> Subscription:
+    require_status(subscription, SubscriptionStatus.CLOSED)
+    reason = (reason or "").strip()
+    if not reason:
+        raise OfferingError(_l("A refusal of all bids must state its reason."), "reason")
+    before = snapshot(subscription)
+    subscription.status, subscription.failure_reason = SubscriptionStatus.FAILED, "all_refused"
+    subscription.refusal_reason = reason
+    publish_notice(session, subscription, "failed", now, reason)
+    _notify_all(session, subscription, now)
+    session.flush()
+    record(session, "subscription.refuse_all", "subscription", subscription.id, before, snapshot(subscription))
+    return subscription
+
+
+# --- deals, notifications, settlement ---------------------------------------------------------------
+
+def form_deals(session, subscription: Subscription, now: datetime) -> list[SubscriptionDeal]:
+    require_status(subscription, SubscriptionStatus.ALLOCATED)
+    before = snapshot(subscription)
+    deals = []
+    for index, bid in enumerate((b for b in active_bids(subscription) if b.satisfied_quantity), start=1):
+        deals.append(SubscriptionDeal(
+            number=f"{subscription.number}-{index:05d}", subscription_id=subscription.id, bid_id=bid.id,
+            organisation_id=bid.organisation_id, quantity=bid.satisfied_quantity, price=bid.satisfied_price,
+            amount=money_amount(subscription, bid.satisfied_price, bid.satisfied_quantity), status="formed",
+            created_at=now))
+    session.add_all(deals)
+    subscription.status, subscription.deals_formed_at = SubscriptionStatus.DEALS_FORMED, now
+    _notify_all(session, subscription, now)
+    session.flush()
+    record(session, "subscription.form_deals", "subscription", subscription.id, before,
+           {**snapshot(subscription), "deals": len(deals)})
+    return deals
+
+
+def satisfaction(bid: SubscriptionBid) -> str:
+    if not bid.satisfied_quantity:
+        return "none"
+    return "full" if bid.satisfied_quantity == bid.quantity else "partial"
+
+
+def _notify_all(session, subscription: Subscription, now: datetime) -> None:
+    """App.8 §10: each member learns, bid by bid, whether it was satisfied in full, in part or not."""
+    from app.subscriptions.labels import SATISFACTION_LABELS
+
+    by_firm: dict[int, list[SubscriptionBid]] = {}
+    for bid in active_bids(subscription):
+        by_firm.setdefault(bid.organisation_id, []).append(bid)
+    for organisation_id, bids in by_firm.items():
+        lines = [f"#{bid.id} {bid.investor_name}: {SATISFACTION_LABELS[satisfaction(bid)]} "
+                 f"({bid.satisfied_quantity or 0} / {bid.quantity})" for bid in bids]
+        session.add(MemberNotification(
+            organisation_id=organisation_id, subscription_id=subscription.id, created_at=now,
+            subject=_("Results of your bids in %(number)s", number=subscription.number), body="\n".join(lines)))
+
+
+def settle(session, subscription: Subscription, now: datetime) -> Subscription:
+    """App.8 §11–12: settlement through the depository (or another organisation: then no
+    certificates); the results notice is published, except for a private placement."""
+    require_status(subscription, SubscriptionStatus.DEALS_FORMED)
+    before = snapshot(subscription)
+    for deal in subscription.deals:
+        deal.status = "settled"
+    subscription.status, subscription.settled_at = SubscriptionStatus.SETTLED, now
+    if not subscription.is_private:
+        publish_notice(session, subscription, "results", now)
+    session.flush()
+    record(session, "subscription.settle", "subscription", subscription.id, before, snapshot(subscription))
+    return subscription
+
+
+def issues_certificates(subscription: Subscription) -> bool:
+    return subscription.settlement_organisation is None
+
+
+DETAIL_FIELDS = ("address", "document", "account")
+
+
+def enter_investor_details(session, bid: SubscriptionBid, user, details: dict, now: datetime) -> SubscriptionBid:
+    """App.8 §7: after the period, the member enters its client's details when the depository has
+    none; they are shown to the seller and the issuer only."""
+    if bid.organisation_id != user.organisation_id:
+        raise OfferingError(_l("Bid not found."), code="not_found")
+    if bid.subscription.closed_at is None:
+        raise OfferingError(_l("Investor details are entered after the bid period."))
+    cleaned = {name: (details.get(name) or "").strip() for name in DETAIL_FIELDS}
+    if not all(cleaned.values()):
+        raise OfferingError(_l("Fill in every detail."), "address")
+    bid.investor_details, bid.details_source, bid.updated_at = cleaned, "member", now
+    session.flush()
+    # The audit trail records that details were entered, not the confidential details themselves.
+    record(session, "subscription_bid.details", "subscription_bid", bid.id, None, {"details_source": "member"})
+    return bid
