@@ -103,6 +103,8 @@ def register_commands(app: APIFlask) -> None:
     from app.calendar.cli import calendar_cli
     from app.demo.cli import demo_cli
     from app.registers.cli import registers_cli
+    from app.subscriptions.cli import subscriptions_cli
 
-    for group in (audit_cli, users_cli, orgs_cli, calendar_cli, demo_cli, auctions_cli, registers_cli):
+    for group in (audit_cli, users_cli, orgs_cli, calendar_cli, demo_cli, auctions_cli, registers_cli,
+                  subscriptions_cli):
         app.cli.add_command(group)

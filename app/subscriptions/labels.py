@@ -1,7 +1,7 @@
 """Names of the subscription vocabulary in the user's language."""
 from flask_babel import lazy_gettext as _l
 
-from app.auctions.labels import INVESTOR_TYPE_LABELS
+from app.auctions.labels import CONFIRMATION_LABELS, INVESTOR_TYPE_LABELS
 
 STATUS_LABELS = {
     "submitted": _l("Filed, under review"),
@@ -47,5 +47,5 @@ def status_label(status: str) -> str:
 LABELS = {
     "status": STATUS_LABELS, "phase": PHASE_LABELS, "column": COLUMN_LABELS, "code": CODE_LABELS,
     "category": CATEGORY_LABELS, "bid_status": BID_STATUS_LABELS, "satisfaction": SATISFACTION_LABELS,
-    "failure": FAILURE_LABELS, "notice": NOTICE_LABELS,
+    "failure": FAILURE_LABELS, "notice": NOTICE_LABELS, "confirmation": CONFIRMATION_LABELS,
 }

@@ -103,3 +103,12 @@ def test_a_public_offering_with_one_broker_and_few_investors_fails(offering_cast
 def test_filing_late_names_the_rule(offering_cast, clock, public_terms):
     with refused("filing_late"):
         services.file_application(db.session, offering_cast["seller"], public_terms, almaty(START, 9).replace(day=6))  # Saturday, after Friday 5 March
+
+
+def test_the_advance_command_closes_due_subscriptions(offering_cast, clock, public_terms, runner):
+    subscription = announced(offering_cast, clock, public_terms)
+    client_bid(subscription, offering_cast["brokers"][0], 1)
+    db.session.commit()
+    clock(almaty(END, 18))
+    result = runner.invoke(args=["subscriptions", "advance"])
+    assert result.exit_code == 0 and f"{subscription.number} failed" in result.output
