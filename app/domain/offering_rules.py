@@ -118,12 +118,20 @@ class Problem:
 
 
 def check_satisfied_register(accepted: dict[int, AcceptedBid], rows: list[Satisfaction], price_min: Decimal,
-                             price_max: Decimal, is_private: bool, is_gko: bool) -> list[Problem]:
+                             price_max: Decimal, is_private: bool, is_gko: bool,
+                             offered: int | None = None) -> list[Problem]:
     """App.8 §9: every problem, with its row, before anything is stored."""
     problems: list[Problem] = []
+    seen: set[int] = set()
     for row in rows:
+        if row.bid_id in seen:
+            problems.append(Problem(row.row_number, "duplicate_bid", {"bid": row.bid_id}))
+        seen.add(row.bid_id)
         problems.extend(_row_problems(accepted.get(row.bid_id), row, price_min, price_max))
     satisfied = [row for row in rows if row.quantity > 0 and row.bid_id in accepted]
+    total = sum(row.quantity for row in satisfied)
+    if offered is not None and total > offered:
+        problems.append(Problem(None, "above_offered", {"total": total, "offered": offered}))
     if is_private:
         investors = {accepted[row.bid_id].investor_iin for row in satisfied}
         if len(investors) > PRIVATE_INVESTOR_LIMIT:

@@ -305,26 +305,10 @@ def satisfied_register(subscription_id: int, data: dict):
     subscription = sellers_subscription(subscription_id)
     lines = [results.SatisfiedLine(number, row["bid_number"], row["price"], row["quantity"])
              for number, row in enumerate(data["rows"], start=1)]
-    repeated = repeated_rows(lines)
-    if repeated:
-        raise ApiError(422, "register_invalid", _("The satisfied register has problems; nothing was stored."),
-                       {"rows": repeated})
     with refusals({"file": "rows"}):
         results.apply_satisfied_register(db.session, subscription, lines, now())
     db.session.commit()
     return describe(subscription)
-
-
-def repeated_rows(lines: list[results.SatisfiedLine]) -> list[dict]:
-    """A bid satisfied on two rows would be counted once; the seller must say which it means."""
-    first_row: dict[int, int] = {}
-    problems = []
-    for line in lines:
-        if line.bid_id in first_row:
-            problems.append({"row": line.row_number, "message": _(
-                "Bid %(bid)s is already on row %(row)s.", bid=line.bid_id, row=first_row[line.bid_id])})
-        first_row.setdefault(line.bid_id, line.row_number)
-    return problems
 
 
 @bp.post("/<int:subscription_id>/refuse-all")

@@ -114,8 +114,7 @@ def submit_bid(subscription_id: int, headers: dict, data: dict):
 def repeated_bid(subscription: Subscription, key: str) -> SubscriptionBid:
     """Two requests with one key at once: the second lost the race to insert; answer with the first."""
     db.session.rollback()
-    bid = db.session.scalar(select(SubscriptionBid).where(
-        SubscriptionBid.organisation_id == current_user.organisation_id, SubscriptionBid.idempotency_key == key))
+    bid = bidding.find_by_key(db.session, current_user.organisation_id, key)
     if bid is None or bid.subscription_id != subscription.id:
         raise ApiError(409, "conflict", _("Another request with this Idempotency-Key is in progress; repeat it."))
     return bid

@@ -56,16 +56,20 @@ def active_bids(subscription: Subscription) -> list[SubscriptionBid]:
     return [bid for bid in subscription.bids if bid.status == SubscriptionBidStatus.ACTIVE]
 
 
+def find_by_key(session, organisation_id: int, key: str) -> SubscriptionBid | None:
+    return session.scalar(select(SubscriptionBid).where(SubscriptionBid.organisation_id == organisation_id,
+                                                        SubscriptionBid.idempotency_key == key))
+
+
 def submit_bid(session, subscription: Subscription, user: User, entry: OfferingBidEntry, key: str,
                now: datetime) -> tuple[SubscriptionBid, bool]:
     key = (key or "").strip()
     if not key or len(key) > 64:
         raise OfferingError(_l("Every bid needs an idempotency key of 1–64 characters."), "idempotency_key")
-    existing = session.scalar(select(SubscriptionBid).where(SubscriptionBid.organisation_id == user.organisation_id,
-                                                            SubscriptionBid.idempotency_key == key))
+    existing = find_by_key(session, user.organisation_id, key)
     if existing is not None:
         if existing.subscription_id != subscription.id:
-            raise OfferingError(_l("Your firm used this idempotency key for a bid in another auction."),
+            raise OfferingError(_l("Your firm used this idempotency key for a bid in another offering."),
                                 "idempotency_key", code="idempotency_key_reused")
         return existing, False
     subscription = locked(session, subscription)

@@ -18,6 +18,8 @@ RULE_MESSAGES = {
     "above_bid": _l("More than bid %(bid)s asked for (%(quantity)s)."),
     "price_outside_terms": _l("The price %(price)s is outside the terms (%(low)s–%(high)s)."),
     "above_bid_price": _l("The price is above the bid's own price %(price)s."),
+    "duplicate_bid": _l("Bid %(bid)s appears on more than one row."),
+    "above_offered": _l("The register satisfies %(total)s securities; the offering has %(offered)s."),
     "unequal_dealers": _l("App.8 §9: primary dealers' bids at %(price)s must be satisfied equally."),
 }
 

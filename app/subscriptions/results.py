@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.audit.services import record
 from app.auctions.models import Confirmation
 from app.domain import offering_rules as rules
+from app.formatting import almaty_datetime
 from app.subscriptions.bidding import active_bids, money_amount
 from app.subscriptions.messages import rule_message
 from app.subscriptions.models import (MemberNotification, SettlementCode, Subscription, SubscriptionBid,
@@ -74,8 +75,9 @@ def counts(subscription: Subscription) -> InvestorCount:
 def collateral_check(session, subscription: Subscription, unsecured_ids: set[int], now: datetime) -> int:
     """App.8 §6: at the check time (T0 full, Y0 partial cover) bids without cover leave the
     register; Z0 was checked at submission and B0 is checked with the settlement report."""
+    require_status(subscription, SubscriptionStatus.ANNOUNCED, SubscriptionStatus.CLOSED)
     if now < subscription.collateral_check_at:
-        raise OfferingError(_l("The collateral check is at %(time)s.", time=subscription.collateral_check_at))
+        raise OfferingError(_l("The collateral check is at %(time)s.", time=almaty_datetime(subscription.collateral_check_at)))
     if subscription.settlement_code not in (SettlementCode.T0, SettlementCode.Y0):
         raise OfferingError(_l("This settlement code has no separate collateral check."))
     refused = 0
@@ -87,6 +89,8 @@ def collateral_check(session, subscription: Subscription, unsecured_ids: set[int
             bid.secured = True
         record(session, "subscription_bid.collateral", "subscription_bid", bid.id, before, bid_state(bid))
     session.flush()
+    record(session, "subscription.collateral_check", "subscription", subscription.id, None,
+           {"refused": refused, "checked_at": now.isoformat()})
     return refused
 
 
@@ -117,7 +121,8 @@ def apply_satisfied_register(session, subscription: Subscription, lines: list[Sa
     accepted = {bid.id: accepted_bid(bid) for bid in active_bids(subscription)}
     problems = rules.check_satisfied_register(
         accepted, [rules.Satisfaction(line.row_number, line.bid_id, line.price, line.quantity) for line in lines],
-        subscription.price_min, subscription.price_max, subscription.is_private, subscription.is_gko)
+        subscription.price_min, subscription.price_max, subscription.is_private, subscription.is_gko,
+        subscription.quantity)
     if problems:
         raise RegisterProblems([(problem.row_number, rule_message(problem.rule, problem.values))
                                 for problem in problems])

@@ -169,9 +169,16 @@ def refuse_application(session, subscription: Subscription, note: str) -> Subscr
 def record_consent(session, subscription: Subscription, consented: bool, note: str, now: datetime) -> Subscription:
     """App.8 §3: staff record the depository's answer; a refusal goes back to the seller."""
     require_status(subscription, SubscriptionStatus.ACCEPTED)
-    status = SubscriptionStatus.CONSENTED if consented else SubscriptionStatus.CONSENT_REFUSED
     subscription.consent_at = now
-    return _set(session, subscription, status, note if not consented else (note or "-"), "subscription.consent")
+    if not consented:
+        return _set(session, subscription, SubscriptionStatus.CONSENT_REFUSED, note, "subscription.consent")
+    before = snapshot(subscription)
+    subscription.status = SubscriptionStatus.CONSENTED
+    # A note with the consent (its number, say) is kept; without one, an earlier note stays.
+    subscription.review_note = (note or "").strip() or subscription.review_note
+    session.flush()
+    record(session, "subscription.consent", "subscription", subscription.id, before, snapshot(subscription))
+    return subscription
 
 
 def _set(session, subscription: Subscription, status: SubscriptionStatus, note: str, action: str) -> Subscription:
@@ -180,7 +187,7 @@ def _set(session, subscription: Subscription, status: SubscriptionStatus, note: 
         raise OfferingError(_l("State the reason."), "note")
     before = snapshot(subscription)
     subscription.status = status
-    subscription.review_note = None if note == "-" else note
+    subscription.review_note = note
     session.flush()
     record(session, action, "subscription", subscription.id, before, snapshot(subscription))
     return subscription

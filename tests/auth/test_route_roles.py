@@ -151,6 +151,7 @@ EXPECTED = {
     "subscriptions_api.confirm_bid": frozenset({Role.COLLATERAL_CONTROLLER}),
     "subscriptions_api.refuse_bid": frozenset({Role.COLLATERAL_CONTROLLER}),
     "subscriptions_api.investor_details": BIDDERS,
+    "registers.verify": ANY,
 }
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Logging out ends the session the walk reuses, so it goes last.
