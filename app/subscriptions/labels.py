@@ -37,6 +37,7 @@ FAILURE_LABELS = {
     "too_few_participants_and_investors": _l("Bids came from fewer than 2 participants and fewer than 50 investors."),
     "all_refused": _l("The seller refused all bids."),
 }
+EXPORT_LABELS = {"queued": _l("Queued"), "running": _l("Building"), "done": _l("Ready"), "failed": _l("Failed")}
 NOTICE_LABELS = {"announcement": _l("Announcement"), "failed": _l("Declared failed"), "results": _l("Results")}
 
 
@@ -48,4 +49,5 @@ LABELS = {
     "status": STATUS_LABELS, "phase": PHASE_LABELS, "column": COLUMN_LABELS, "code": CODE_LABELS,
     "category": CATEGORY_LABELS, "bid_status": BID_STATUS_LABELS, "satisfaction": SATISFACTION_LABELS,
     "failure": FAILURE_LABELS, "notice": NOTICE_LABELS, "confirmation": CONFIRMATION_LABELS,
+    "export": EXPORT_LABELS,
 }

@@ -101,7 +101,10 @@ def page(subscription) -> dict:
         "own_bids": bidding.firm_bids(db.session, subscription, user.organisation_id) if user.role in access.MEMBERS else [],
         "bid_form": None, "seconds_left": None,
     }
-    if phase == "open" and user.role in access.MEMBERS:
+    context["deals_by_bid"] = {deal.bid_id: deal for deal in subscription.deals
+                               if deal.organisation_id == user.organisation_id}
+    context["may_bid"] = not subscription.is_gko or user.organisation.is_primary_dealer
+    if phase == "open" and user.role in access.MEMBERS and context["may_bid"]:
         form = BidForm(formdata=None, idempotency_key=uuid.uuid4().hex)
         form.custodian_id.choices = custodian_choices(db.session)
         context.update(bid_form=form, seconds_left=int((subscription.period_end_at - at).total_seconds()))

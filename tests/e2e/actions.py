@@ -1,11 +1,18 @@
 """What a user does in the browser, step by step."""
 import re
 from datetime import datetime
+from pathlib import Path
 
+from flask import Flask
 from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import select
 
 from app import ROOT
+from app.auth.models import User
+from app.auth.services import create_api_token
+from app.clock.services import wall_now
 from app.demo.cli import demo_password
+from app.extensions import db
 
 ARTIFACTS = ROOT / "test-artifacts"
 LOGIN_URL = re.compile(r"/login(\?.*)?$")
@@ -66,3 +73,26 @@ def fill_form(form: Locator, values: dict[str, str]) -> None:
             field.select_option(value)
         else:
             field.fill(value)
+
+
+# --- files and the API -----------------------------------------------------------------------------
+
+def download(page: Page, link: Locator) -> bytes:
+    """Click a link that downloads a file; the file's bytes."""
+    with page.expect_download() as info:
+        link.click()
+    return Path(info.value.path()).read_bytes()
+
+
+def upload(field: Locator, name: str, data: bytes, mime_type: str = "application/octet-stream") -> None:
+    """Put bytes made in the test into a file input, as if chosen from disk."""
+    field.set_input_files({"name": name, "mimeType": mime_type, "buffer": data})
+
+
+def api_token(app: Flask, login: str) -> str:
+    """A bearer token of a demo user, made as the /tokens page makes it."""
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.login == login)).one()
+        _row, raw = create_api_token(db.session, user, "back office", wall_now())
+        db.session.commit()
+    return raw
