@@ -26,7 +26,7 @@ class OfferingForm(FlaskForm):
     security_name = StringField(_l("Security name"), validators=REQUIRED + [Length(max=200)])
     isin = StringField(_l("ISIN"), validators=REQUIRED + [Length(min=12, max=12, message=_l("An ISIN has 12 characters."))])
     issuer_id = SelectField(_l("Issuer"), choices=[], validate_choice=False)
-    is_bond = BooleanField(_l("Bonds (prices in % of face value)"))
+    is_bond = BooleanField(_l("Bonds (prices as a percentage of face value)"))
     face_value = DecimalField(_l("Face value, ₸"), places=None, validators=REQUIRED, default=Decimal(1000))
     quantity = IntegerField(_l("Quantity offered"), validators=REQUIRED + [NumberRange(min=1)])
     price_min = DecimalField(_l("Price from"), places=None, validators=REQUIRED)
@@ -101,7 +101,7 @@ class UploadForm(FlaskForm):
 
 class DetailsForm(FlaskForm):
     """App.8 §7: investor details a member enters when the depository has none; confidential."""
-    address = StringField(_l("Address"), validators=REQUIRED + [Length(max=300)])
+    address = StringField(_l("Investor's address"), validators=REQUIRED + [Length(max=300)])
     document = StringField(_l("Identity document (type, number, date)"), validators=REQUIRED + [Length(max=200)])
     account = StringField(_l("Depository account"), validators=REQUIRED + [Length(max=60)])
 
