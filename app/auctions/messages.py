@@ -33,11 +33,11 @@ RULE_MESSAGES = {
 
 
 def rule_message(rule: str, values: dict) -> str:
-    shown = {key: _show(value) for key, value in values.items()}
+    shown = {key: show_value(value) for key, value in values.items()}
     return str(RULE_MESSAGES[rule]) % shown if shown else str(RULE_MESSAGES[rule])
 
 
-def _show(value) -> str:
+def show_value(value) -> str:
     if isinstance(value, datetime):
         return almaty_datetime(value)
     if isinstance(value, date):

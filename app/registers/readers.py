@@ -25,9 +25,9 @@ from flask_babel import lazy_gettext as _l
 from lxml import etree
 from openpyxl import load_workbook
 
-from app.registers.xml import (NAMESPACE, ROOTS, SCHEMA_PATH, RegisterInvalid, hardened_parser, qualified,
-                               refuse_doctype, validate_register)
-from app.registers.xml import _drop_parsed, _parser_options
+from app.registers.rows import ACCEPTED, SATISFIED, Text
+from app.registers.xml import (BID_FIELDS, NAMESPACE, ROOTS, SCHEMA_PATH, RegisterInvalid, drop_parsed,
+                               hardened_parser, parser_options, qualified, refuse_doctype, validate_register)
 from app.registers.xlsx_register import COLUMNS, REGISTER_SHEET
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -35,11 +35,13 @@ MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # an XLSX is a zip: refuse a bomb be
 MAX_ROWS = 1_000_000
 MAX_PROBLEMS = 1_000
 PRICE_PLACES = 4
+MAX_DIGITS = 15  # integer digits of any number in the register (as the XSD's quantities)
 BID_NUMBER, SATISFIED_PRICE, SATISFIED_QUANTITY = "BidNumber", "SatisfiedPrice", "SatisfiedQuantity"
 # The XLSX columns the reader needs, by their title in the desk's register.
 XLSX_FIELDS = {"Bid number": BID_NUMBER, "Satisfied price": SATISFIED_PRICE, "Satisfied quantity": SATISFIED_QUANTITY}
 KNOWN_TITLES = {title.casefold(): title for title, _ in COLUMNS}
 XSD_ELEMENT = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
+XSD_EXPECTED = re.compile(r"Expected is (?:one of )?\( ([^)]*) \)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ class SatisfiedRow:
 class RowProblem:
     row_number: int | None  # None: the file as a whole
     field: str  # the column title (XLSX) or element name (XML); "" when none applies
-    message: str  # lazy msgid
+    message: Text  # str() gives it in the current language; templates escape it
 
 
 class RegisterFileError(ValueError):
@@ -70,9 +72,9 @@ class _TooMany(Exception):
 class _Problems(list):
     def add(self, row_number: int | None, field: str, message) -> None:
         if len(self) >= MAX_PROBLEMS:
-            self.append(RowProblem(None, "", _l("More problems were found; correct these first.")))
+            self.append(RowProblem(None, "", Text(_l("More problems were found; correct these first."))))
             raise _TooMany
-        self.append(RowProblem(row_number, field, message))
+        self.append(RowProblem(row_number, field, Text(message)))
 
 
 def read_satisfied_register(source: bytes | BinaryIO, filename: str) -> list[SatisfiedRow]:
@@ -91,14 +93,14 @@ def read_satisfied_register(source: bytes | BinaryIO, filename: str) -> list[Sat
 
 
 def _single(message) -> RegisterFileError:
-    return RegisterFileError([RowProblem(None, "", message)])
+    return RegisterFileError([RowProblem(None, "", Text(message))])
 
 
 # --- values, shared by both formats ---------------------------------------------------------------------
 
 class _Bad(ValueError):
     def __init__(self, message):
-        super().__init__(str(message))
+        super().__init__()
         self.message = message
 
 
@@ -106,20 +108,16 @@ def _decimal(value) -> Decimal | None:
     """A cell or element value as a Decimal: None when empty. Spreadsheet floats come back as
     their shortest repr (99.1234, not 99.12339999); text may use a decimal comma and spaces
     between thousands."""
-    if value is None or isinstance(value, bool):
-        if value is None:
-            return None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise _Bad(_l("Not a number."))
     if isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
-        value = repr(value)
-    if not isinstance(value, str):
-        raise _Bad(_l("Not a number."))
-    text = re.sub(r"[\s\u00a0\u202f]", "", value)
+    text = re.sub(r"[\s\u00a0\u202f]", "", repr(value) if isinstance(value, float) else value)
     if not text:
         return None
-    if "," in text and "." not in text and text.count(",") == 1:
+    if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")
     try:
         number = Decimal(text)
@@ -127,6 +125,8 @@ def _decimal(value) -> Decimal | None:
         raise _Bad(_l("Not a number.")) from None
     if not number.is_finite():
         raise _Bad(_l("Not a number."))
+    if number.adjusted() >= MAX_DIGITS:
+        raise _Bad(_l("Too large."))
     return number
 
 
@@ -244,7 +244,7 @@ def _scan_xml(data: bytes, problems: _Problems, reader: _RowReader) -> int | Non
     """Check the root, the header and every bid; returns the header's BidCount."""
     declared, position = None, 0
     events = etree.iterparse(BytesIO(data), events=("end",), tag=("Header", "Bid"), remove_comments=True,
-                             remove_pis=True, **_parser_options())
+                             remove_pis=True, **parser_options())
     try:
         for _, element in events:
             if position == 0 and declared is None:
@@ -257,7 +257,7 @@ def _scan_xml(data: bytes, problems: _Problems, reader: _RowReader) -> int | Non
                     problems.add(None, "", _l("The file has more than %(limit)d bids.", limit=MAX_ROWS))
                     break
                 _check_bid(position, element, problems, reader)
-                _drop_parsed(element)
+                drop_parsed(element)
         _check_root(events.root)
     except etree.XMLSyntaxError as error:
         problems.add(None, "", _l("The file is not well-formed XML (line %(line)s: %(detail)s).",
@@ -277,12 +277,12 @@ def _check_root(element) -> None:
     except RegisterInvalid:
         raise _Bad(_l("A DOCTYPE (and with it any entity declaration) is not allowed in a register.")) from None
     root = element.getroottree().getroot()
-    if root.tag == qualified(ROOTS["accepted"]):
+    if root.tag == qualified(ROOTS[ACCEPTED]):
         raise _Bad(_l("This is the accepted bids register. Answer with a SatisfiedBidsRegister that gives "
                       "SatisfiedPrice and SatisfiedQuantity for every bid."))
-    if root.tag != qualified(ROOTS["satisfied"]):
+    if root.tag != qualified(ROOTS[SATISFIED]):
         raise _Bad(_l("This is not a satisfied bids register (root element %(expected)s).",
-                      expected=f"reg:{ROOTS['satisfied']}"))
+                      expected=f"reg:{ROOTS[SATISFIED]}"))
 
 
 def _check_header(element, problems: _Problems) -> int | None:
@@ -303,9 +303,9 @@ def _check_bid(position: int, element, problems: _Problems, reader: _RowReader) 
         return
     for error in schema.error_log:
         field = _xsd_field(error.message, "Bid")
-        if field in failed:
-            continue  # already reported in plain words
-        if "This element is not expected" in error.message and field not in _BID_ELEMENTS:
+        if field in failed or _xsd_expected(error.message) & failed:
+            continue  # already reported in plain words (a missing element shows up on the next one)
+        if "This element is not expected" in error.message and field not in BID_FIELDS:
             problems.add(position, field, _l("Unknown field."))
         else:
             problems.add(position, field, _l("Does not match the register schema: %(detail)s", detail=error.message))
@@ -323,14 +323,14 @@ def _check_whole(data: bytes, problems: _Problems, declared: int | None, found: 
                                           declared=declared, found=found))
 
 
+def _xsd_expected(message: str) -> set[str]:
+    match = XSD_EXPECTED.search(message)
+    return {name.strip() for name in match.group(1).split(",")} if match else set()
+
+
 def _xsd_field(message: str, default: str) -> str:
     match = XSD_ELEMENT.search(message)
     return match.group(1) if match else default
-
-
-_BID_ELEMENTS = frozenset(("BidNumber", "ParticipantName", "ParticipantBIN", "InvestorIINBIN", "InvestorName",
-                           "InvestorCategory", "Qualified", "Kind", "Price", "Quantity", "Amount", "SubmittedAt",
-                           "SettlementCode", "SatisfiedPrice", "SatisfiedQuantity"))
 
 
 # --- XLSX -----------------------------------------------------------------------------------------------
@@ -348,6 +348,10 @@ def read_satisfied_xlsx(data: bytes) -> list[SatisfiedRow]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return _read_sheet(sheet.iter_rows(values_only=True))
+    except RegisterFileError:
+        raise
+    except Exception as error:  # noqa: BLE001 — a sheet defusedxml refuses (entities) or cannot parse
+        raise _single(_l("The file is not a readable XLSX workbook.")) from error
     finally:
         workbook.close()
 
@@ -373,8 +377,8 @@ def _read_sheet(rows: Iterable[tuple]) -> list[SatisfiedRow]:
     columns = _columns(header or (), problems)
     reader = _RowReader(problems, {field: title for title, field in XLSX_FIELDS.items()})
     try:
-        if problems:
-            raise _TooMany  # without the right columns the rows cannot be read
+        if any(field not in columns for field in XLSX_FIELDS.values()):
+            raise _TooMany  # without its columns no row can be read
         count = 0
         for row_number, values in enumerate(iterator, start=2):
             if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):

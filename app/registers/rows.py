@@ -58,6 +58,29 @@ class RegisterRow:
     satisfied_quantity: int | None = None  # satisfied register only
 
 
+class Text:
+    """A lazily translated message that a template escapes like any text. flask-babel's
+    LazyString declares itself safe HTML (__html__), and these messages may quote an
+    uploaded file's content."""
+
+    __slots__ = ("lazy",)
+
+    def __init__(self, lazy):
+        self.lazy = lazy
+
+    def __str__(self) -> str:
+        return str(self.lazy)
+
+    def __repr__(self) -> str:
+        return f"Text({str(self.lazy)!r})"
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
 class WrittenRegister(NamedTuple):
     sha256: str  # hex digest of the file's bytes
     row_count: int

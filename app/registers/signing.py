@@ -18,7 +18,7 @@ at REGISTER_SIGNING_KEY / REGISTER_SIGNING_CERT.
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,7 +38,7 @@ from signxml.algorithms import SignatureConstructionMethod
 from signxml.exceptions import InvalidInput, SignXMLException
 
 from app.clock.services import wall_now
-from app.registers.rows import COPY_CHUNK, file_sha256, staged_file
+from app.registers.rows import COPY_CHUNK, Text, file_sha256, staged_file
 from app.registers.xml import (NAMESPACE, PREFIX, ROOTS, RegisterInvalid, hardened_parser, instant, qualified,
                                refuse_doctype, register_schema)
 
@@ -56,6 +56,8 @@ EXPECTED = SignatureConfiguration(location="./", signature_methods=frozenset({Si
                                   digest_algorithms=frozenset({DigestAlgorithm.SHA256}))
 
 Source = bytes | str | os.PathLike | BinaryIO
+VALID = _l("Valid: the register is the one the exchange signed.")
+CHANGED = _l("The register does not match its signature: the file was changed or is not the one that was signed.")
 
 
 class SigningKeyError(RuntimeError):
@@ -73,7 +75,10 @@ class VerifyResult:
     ok: bool
     digest: str | None  # SHA-256 hex of the register as received
     signer_subject: str | None  # RFC 4514 subject of the desk certificate that verified it
-    message: str  # lazy msgid, rendered in the reader's language
+    message: Text  # str() gives it in the current language; templates escape it
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", Text(self.message))
 
 
 # --- the desk's key -----------------------------------------------------------------------------------
@@ -225,21 +230,16 @@ def sign_register_enveloped(path: str | os.PathLike, identity: SigningIdentity |
 
 def verify_register(register: Source, signature: Source, *,
                     certificate: x509.Certificate | None = None) -> VerifyResult:
-    """The register's SHA-256 and size equal the signed manifest's, and the manifest's
-    signature is valid for the desk's certificate (or `certificate`)."""
+    """The manifest's signature is valid for the desk's certificate (or `certificate`), and
+    the register's SHA-256 and size are the manifest's."""
     digest, size = _digest_and_size(register)
-    certificate = certificate or desk_certificate()
-    if certificate is None:
-        return VerifyResult(False, digest, None, _l("The desk has not signed any register yet: there is no certificate to check against."))
     try:
-        manifest = _verified(_read_limited(signature), certificate, qualified("RegisterManifest"))
+        manifest, certificate = _verified(lambda: _read_limited(signature), certificate, "RegisterManifest")
     except _Refused as refused:
         return VerifyResult(False, digest, None, refused.message)
     if manifest.findtext("SHA256") != digest or manifest.findtext("Size") != str(size):
-        return VerifyResult(False, digest, None, _l(
-            "The register does not match its signature: the file was changed or is not the one that was signed."))
-    return VerifyResult(True, digest, certificate.subject.rfc4514_string(),
-                        _l("Valid: the register is the one the exchange signed."))
+        return VerifyResult(False, digest, None, CHANGED)
+    return VerifyResult(True, digest, certificate.subject.rfc4514_string(), VALID)
 
 
 def verify_enveloped_register(register: Source, *, certificate: x509.Certificate | None = None) -> VerifyResult:
@@ -248,28 +248,29 @@ def verify_enveloped_register(register: Source, *, certificate: x509.Certificate
         data = _read_limited(register, limit=MAX_ENVELOPED_BYTES)
     except _Refused:
         return VerifyResult(False, None, None, _l("The register is too large to carry its signature inside."))
-    digest = _hex(data)
-    certificate = certificate or desk_certificate()
-    if certificate is None:
-        return VerifyResult(False, digest, None, _l("The desk has not signed any register yet: there is no certificate to check against."))
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        _verified(data, certificate, *(qualified(root) for root in ROOTS.values()))
+        _, certificate = _verified(lambda: data, certificate, *ROOTS.values())
     except _Refused as refused:
         return VerifyResult(False, digest, None, refused.message)
-    return VerifyResult(True, digest, certificate.subject.rfc4514_string(),
-                        _l("Valid: the register is the one the exchange signed."))
+    return VerifyResult(True, digest, certificate.subject.rfc4514_string(), VALID)
 
 
 class _Refused(Exception):
     def __init__(self, message):
-        super().__init__(str(message))
+        super().__init__()
         self.message = message
 
 
-def _verified(data: bytes, certificate: x509.Certificate, *roots: str) -> etree._Element:
-    """The signed content (and only it), schema-valid and with one of the expected roots."""
+def _verified(read: Callable[[], bytes], certificate: x509.Certificate | None,
+              *roots: str) -> tuple[etree._Element, x509.Certificate]:
+    """The signed content (and only it: what signxml returns), schema-valid, with one of the
+    expected root elements; and the certificate that verified it."""
+    certificate = certificate or desk_certificate()
+    if certificate is None:
+        raise _Refused(_l("The desk has not signed any register yet: there is no certificate to check against."))
     try:
-        root = etree.fromstring(data, hardened_parser())
+        root = etree.fromstring(read(), hardened_parser())
         refuse_doctype(root)
     except (etree.XMLSyntaxError, RegisterInvalid, ValueError) as error:
         raise _Refused(_l("The signature file is not a register signature (%(detail)s).", detail=str(error))) from error
@@ -279,9 +280,9 @@ def _verified(data: bytes, certificate: x509.Certificate, *roots: str) -> etree.
     except (InvalidInput, SignXMLException, ValueError) as error:
         raise _Refused(_l("The signature is not valid for the exchange's certificate (%(detail)s).",
                           detail=str(error))) from error
-    if signed is None or signed.tag not in roots or not register_schema().validate(signed):
+    if signed is None or signed.tag not in {qualified(root) for root in roots} or not register_schema().validate(signed):
         raise _Refused(_l("The signed document is not a register manifest of this desk."))
-    return signed
+    return signed, certificate
 
 
 def _read_limited(source: Source, limit: int = MAX_SIGNATURE_BYTES) -> bytes:
@@ -299,7 +300,7 @@ def _read_limited(source: Source, limit: int = MAX_SIGNATURE_BYTES) -> bytes:
 
 def _digest_and_size(source: Source) -> tuple[str, int]:
     if isinstance(source, bytes):
-        return _hex(source), len(source)
+        return hashlib.sha256(source).hexdigest(), len(source)
     if isinstance(source, (str, os.PathLike)):
         return file_sha256(source), os.path.getsize(source)
     digest, size = hashlib.sha256(), 0
@@ -309,5 +310,3 @@ def _digest_and_size(source: Source) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

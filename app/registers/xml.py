@@ -1,7 +1,7 @@
 """The bids registers as XML (schemas/bids_register.xsd), streamed in constant memory.
 
 The writer reuses one <Bid> element per row shape and only swaps its texts, so a row costs a
-few attribute stores and one serialisation; lxml's xmlfile streams the bytes out. The
+few text stores and one serialisation; lxml's xmlfile streams the bytes out. The
 validator runs libxml2's streaming XSD validation under iterparse and drops each bid once
 parsed, so a million-row register is checked in a few MB.
 """
@@ -16,7 +16,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from app.domain.calendar import ALMATY
-from app.registers.rows import (ACCEPTED, PROGRESS_EVERY, HashingWriter, RegisterHeader, RegisterRow,
+from app.registers.rows import (ACCEPTED, PROGRESS_EVERY, SATISFIED, HashingWriter, RegisterHeader, RegisterRow,
                                 WrittenRegister, check_kind, check_row_count, staged_file)
 
 __all__ = ["RegisterHeader", "RegisterRow", "RegisterInvalid", "WrittenRegister", "hardened_parser",
@@ -25,7 +25,7 @@ __all__ = ["RegisterHeader", "RegisterRow", "RegisterInvalid", "WrittenRegister"
 NAMESPACE = "urn:auction-desk:registers:1"
 PREFIX = "reg"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bids_register.xsd"
-ROOTS = {ACCEPTED: "AcceptedBidsRegister", "satisfied": "SatisfiedBidsRegister"}
+ROOTS = {ACCEPTED: "AcceptedBidsRegister", SATISFIED: "SatisfiedBidsRegister"}
 FORMAT_VERSION = "1"
 XML_MIMETYPE = "application/xml"
 # Control characters XML 1.0 cannot carry (tab, LF and CR can).
@@ -166,7 +166,7 @@ def write_register_xml(target: str | os.PathLike | BinaryIO, header: RegisterHea
     return WrittenRegister(output.hexdigest(), count)
 
 
-def _parser_options() -> dict:
+def parser_options() -> dict:
     """Nothing from outside the file: no DTD loading, no entity expansion, no network, and
     libxml2's limits on depth and text size stay on."""
     return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
@@ -175,7 +175,7 @@ def _parser_options() -> dict:
 def hardened_parser() -> etree.XMLParser:
     """For whole (small) documents: signatures, manifests. A DOCTYPE is still parsed, so
     callers refuse it with refuse_doctype()."""
-    return etree.XMLParser(dtd_validation=False, remove_pis=True, **_parser_options())
+    return etree.XMLParser(dtd_validation=False, remove_pis=True, **parser_options())
 
 
 _schema: etree.XMLSchema | None = None
@@ -198,12 +198,12 @@ def validate_register(path: str | os.PathLike | BinaryIO) -> int:
     bids = 0
     try:
         events = etree.iterparse(path, events=("end",), tag="Bid", schema=register_schema(),
-                                 remove_comments=True, remove_pis=True, **_parser_options())
+                                 remove_comments=True, remove_pis=True, **parser_options())
         for _, element in events:
             if bids == 0:
                 refuse_doctype(element)
             bids += 1
-            _drop_parsed(element)
+            drop_parsed(element)
         refuse_doctype(events.root)
     except etree.XMLSyntaxError as error:
         raise RegisterInvalid(f"line {error.lineno}: {error.msg}") from error
@@ -217,7 +217,7 @@ def refuse_doctype(element: etree._Element) -> None:
         raise RegisterInvalid("a DOCTYPE is not allowed in a register")
 
 
-def _drop_parsed(element: etree._Element) -> None:
+def drop_parsed(element: etree._Element) -> None:
     """Free a parsed bid and the siblings before it: memory stays flat however long the file."""
     element.clear(keep_tail=True)
     parent = element.getparent()

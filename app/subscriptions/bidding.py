@@ -144,6 +144,9 @@ def _fill(session, subscription: Subscription, user: User, bid: SubscriptionBid,
 def _check_bidder(subscription: Subscription, user: User, entry: OfferingBidEntry) -> None:
     if user.role not in BIDDERS:
         raise OfferingError(_l("Only exchange members bid."), code="forbidden")
+    if not user.organisation.bin:
+        raise OfferingError(_l("Your firm has no BIN on file; the registers need it. Ask the exchange's "
+                               "administrator to add it."), code="no_bin")
     if subscription.is_gko:
         if not user.organisation.is_primary_dealer:
             raise OfferingError(_l("Only primary dealers bid for GKO."), code="not_primary_dealer")
@@ -189,7 +192,7 @@ def _investor(user: User, entry: OfferingBidEntry) -> tuple[str, str, str, bool]
     """A client bid names its investor; an own-account bid is the member's (BIN, name)."""
     if not entry.investor_iin:
         org = user.organisation
-        return org.bin or f"{org.id:012d}", org.name, entry.investor_category, entry.qualified or True
+        return org.bin, org.name, entry.investor_category, True
     iin = entry.investor_iin.strip()
     if len(iin) != 12 or not iin.isdigit():
         raise OfferingError(_l("An IIN/BIN has 12 digits."), "investor_iin")

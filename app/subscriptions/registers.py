@@ -140,9 +140,9 @@ def _write(export: RegisterExport) -> str:
 
     rows = register_rows(db.session, subscription, after_batch=progress)
     if export.kind == "accepted_xml":
-        digest, _count = write_register_xml(path, header, rows)
+        digest, count = write_register_xml(path, header, rows)
         validate_register(path)
-        sign_register(path)
+        sign_register(path, row_count=count, sha256=digest)
         return digest
     digest, _count = write_register_xlsx(path, header, rows)
     return digest

@@ -66,6 +66,9 @@ def file_application(session, user: User, terms: OfferingTerms, now: datetime,
                      also_with_ccp: bool = False) -> Subscription:
     """App.8 §1. With `also_with_ccp` a second application with the CCP is filed with it: one offering."""
     column = _column_for(user)
+    if not user.organisation.bin:
+        raise OfferingError(_l("Your organisation has no BIN on file; the registers need it. Ask the exchange's "
+                               "administrator to add it."), code="no_bin")
     _check_terms(session, terms, column)
     calendar = business_calendar(session, almaty_date(terms.period_start_at).year)
     try:

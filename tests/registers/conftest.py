@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from app.registers.rows import RegisterHeader, RegisterRow
 
@@ -56,3 +57,10 @@ def signing_app(app, tmp_path):
     if "registers" not in app.cli.commands:
         app.cli.add_command(registers_cli)
     return app
+
+
+@pytest.fixture
+def in_english(app):
+    """Messages are compared in English, the msgid language, whatever catalogs exist."""
+    with force_locale("en"):
+        yield
