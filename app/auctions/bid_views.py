@@ -9,7 +9,8 @@ from app.auctions.forms import ActionForm, BidForm, NoteForm
 from app.auctions.models import Bid
 from app.auctions.page import custodian_choices
 from app.auctions.services import AuctionError
-from app.auctions.views import apply, bp, load, refreshed
+from app.auctions.views import bp, load, refreshed
+from app.pages import apply
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.clock.services import now

@@ -13,6 +13,7 @@ from app.auth.access import any_role, roles_required
 from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
+from app.pages import apply, show_error
 
 bp = Blueprint("auctions", __name__, url_prefix="/auctions")
 STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
@@ -84,14 +85,6 @@ def amend(auction_id: int):
     return render_template("auctions/new.html", form=form, auction=auction), 422 if form.errors else 200
 
 
-def show_error(form, error: services.AuctionError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        form.form_errors.append(str(error.message))
-    else:
-        field.errors = list(field.errors) + [str(error.message)]
-
-
 @bp.route("/<int:auction_id>")
 @any_role
 def detail(auction_id: int):
@@ -149,23 +142,6 @@ def postpone(auction_id: int):
 
 def _apply(form, auction, operation, done):
     return apply(form, operation, done, url_for("auctions.detail", auction_id=auction.id))
-
-
-def apply(form, operation, done, back: str):
-    """Run one state change, commit it or roll it back, say so, and go back to `back`.
-    `done` is a message, or a callable that makes one from the operation's result."""
-    if not form.validate_on_submit():
-        flash(_("The form has expired; try again."), "error")
-        return redirect(back)
-    try:
-        result = operation()
-    except services.AuctionError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(str(done(result) if callable(done) else done), "success")
-    return redirect(back)
 
 
 # The other pages of the blueprint live beside this module; importing them registers their routes.

@@ -13,7 +13,8 @@ from app.subscriptions import bidding, results
 from app.subscriptions.forms import ActionForm, BidForm, DetailsForm
 from app.subscriptions.models import SubscriptionBid
 from app.subscriptions.services import OfferingError
-from app.subscriptions.views import apply, bp, load, refreshed
+from app.pages import apply
+from app.subscriptions.views import bp, load, refreshed
 
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)
 

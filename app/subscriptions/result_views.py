@@ -16,7 +16,8 @@ from app.subscriptions import access, registers, results
 from app.subscriptions.forms import ActionForm, NoteForm, UploadForm
 from app.subscriptions.models import MemberNotification, RegisterExport, SubscriptionDeal
 from app.subscriptions.services import OfferingError
-from app.subscriptions.views import apply, bp, load
+from app.pages import apply
+from app.subscriptions.views import bp, load
 
 STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
 CONFIDENTIAL = (Role.EXCHANGE_STAFF, Role.ADMIN, Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN, Role.ISSUER)

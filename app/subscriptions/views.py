@@ -14,6 +14,7 @@ from app.auth.models import Organisation
 from app.auth.roles import OrganisationKind, Role
 from app.clock.services import now
 from app.extensions import db
+from app.pages import apply, show_error
 from app.subscriptions import access, bidding, results, services
 from app.subscriptions.forms import ActionForm, BidForm, NoteForm, OfferingForm, local
 from app.subscriptions.labels import LABELS, STATUS_TONES
@@ -74,14 +75,6 @@ def new():
             flash(_("The application is filed; the exchange will check it."), "success")
             return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
     return render_template("subscriptions/new.html", form=form), 422 if form.errors else 200
-
-
-def show_error(form, error) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        form.form_errors.append(str(error.message))
-    else:
-        field.errors = list(field.errors) + [str(error.message)]
 
 
 @bp.route("/<int:subscription_id>")
@@ -165,21 +158,6 @@ def _stored(subscription) -> dict:
         values[name] = local(getattr(subscription, name))
     values["issuer_id"] = str(subscription.issuer_id or "")
     return values
-
-
-def apply(form, operation, done, back: str):
-    if not form.validate_on_submit():
-        flash(_("The form has expired; try again."), "error")
-        return redirect(back)
-    try:
-        result = operation()
-    except services.OfferingError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(str(done(result) if callable(done) else done), "success")
-    return redirect(back)
 
 
 # --- public notices --------------------------------------------------------------------------------

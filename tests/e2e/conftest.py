@@ -5,14 +5,18 @@ Playwright only drives the system browser (`executable_path`); it never download
 import shutil
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from app.clock.services import set_sandbox_time
 from app.demo.cli import seed_demo
+from app.domain.calendar import ALMATY
 from app.extensions import db
+from tests.e2e.actions import log_in_english
 
 VIEWPORT = {"width": 1440, "height": 900}
 CHROMIUM_ARGS = [
@@ -105,3 +109,28 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page) -> Page:
     return new_page()
+
+
+@pytest.fixture
+def desk(new_page):
+    """A browser of its own for each demo user, logged in (in English) on first use."""
+    pages: dict[str, Page] = {}
+
+    def as_user(login: str) -> Page:
+        if login not in pages:
+            pages[login] = new_page()
+            log_in_english(pages[login], login)
+        return pages[login]
+
+    return as_user
+
+
+@pytest.fixture
+def clock(live_server):
+    """Stop the sandbox clock at an Almaty time "YYYY-MM-DDTHH:MM", straight in the database."""
+    def stop_at(almaty_wall_clock: str) -> None:
+        with live_server.app.app_context():
+            at = datetime.fromisoformat(almaty_wall_clock).replace(tzinfo=ALMATY)
+            set_sandbox_time(db.session, at, frozen=True, user_id=None)
+            db.session.commit()
+    return stop_at

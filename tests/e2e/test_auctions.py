@@ -7,7 +7,6 @@ then moved in the database to keep the suite quick.
 import re
 import shutil
 import subprocess
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,10 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.auth.services import create_api_token
-from app.clock.services import set_sandbox_time, wall_now
+from app.clock.services import wall_now
 from app.demo.cli import USERS
-from app.domain.calendar import ALMATY
 from app.extensions import db
-from tests.e2e.actions import ARTIFACTS, fill_form, log_in_english, screenshot, set_clock
+from tests.e2e.actions import ARTIFACTS, fill_form, screenshot, set_clock
 
 pytestmark = pytest.mark.e2e
 
@@ -45,32 +43,6 @@ SHARE_APPLICATION = {
     "submission_method": "closed", "pricing": "uniform",
     "bids_open": "11:00", "bids_close": "13:00", "confirm_until": "13:30", "decision": "16:00",
 }
-
-
-@pytest.fixture
-def desk(new_page):
-    """A browser of its own for each demo user, logged in (in English) on first use."""
-    pages: dict[str, Page] = {}
-
-    def as_user(login: str) -> Page:
-        if login not in pages:
-            pages[login] = new_page()
-            log_in_english(pages[login], login)
-        return pages[login]
-
-    return as_user
-
-
-@pytest.fixture
-def clock(live_server):
-    """Stop the sandbox clock at an Almaty time "YYYY-MM-DDTHH:MM", straight in the database
-    (the GKO day sets it once through the staff's /clock/ page)."""
-    def stop_at(almaty_wall_clock: str) -> None:
-        with live_server.app.app_context():
-            at = datetime.fromisoformat(almaty_wall_clock).replace(tzinfo=ALMATY)
-            set_sandbox_time(db.session, at, frozen=True, user_id=None)
-            db.session.commit()
-    return stop_at
 
 
 def file_and_announce(desk, initiator: str, application: dict[str, str]) -> int:

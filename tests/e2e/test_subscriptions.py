@@ -5,7 +5,6 @@ Every user has a browser of their own; the sandbox clock is moved in the databas
 60 investors' bids go through the JSON API with bearer tokens, as a broker's back office sends them.
 """
 import re
-from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -13,13 +12,11 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.clock.services import set_sandbox_time
 from app.demo.cli import USERS
-from app.domain.calendar import ALMATY
 from app.extensions import db
 from app.subscriptions.models import SubscriptionDeal
 from tests.auctions.conftest import valid_isin
-from tests.e2e.actions import api_token, download, fill_form, log_in_english, screenshot, upload
+from tests.e2e.actions import api_token, download, fill_form, screenshot, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -49,31 +46,6 @@ SHARED = 30  # the investor who bids through both brokers
 
 def iin(investor: int) -> str:
     return f"{870101000000 + investor}"
-
-
-@pytest.fixture
-def desk(new_page):
-    """A browser of its own for each demo user, logged in (in English) on first use."""
-    pages: dict[str, Page] = {}
-
-    def as_user(login: str) -> Page:
-        if login not in pages:
-            pages[login] = new_page()
-            log_in_english(pages[login], login)
-        return pages[login]
-
-    return as_user
-
-
-@pytest.fixture
-def clock(live_server):
-    """Stop the sandbox clock at an Almaty time "YYYY-MM-DDTHH:MM", straight in the database."""
-    def stop_at(almaty_wall_clock: str) -> None:
-        with live_server.app.app_context():
-            at = datetime.fromisoformat(almaty_wall_clock).replace(tzinfo=ALMATY)
-            set_sandbox_time(db.session, at, frozen=True, user_id=None)
-            db.session.commit()
-    return stop_at
 
 
 # --- steps ------------------------------------------------------------------------------------------
