@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.auth import services
 from app.demo.auctions import seed_auctions
+from app.demo.subscriptions import seed_subscriptions
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind as Kind
 from app.auth.roles import Role
@@ -69,6 +70,7 @@ def seed():
     """Create the demo organisations and users and print `<role> <login> <password>` per user."""
     lines = seed_demo(db.session)
     seed_auctions(db.session, wall_now())
+    seed_subscriptions(db.session, wall_now())
     db.session.commit()
     for role, login, password in lines:
         click.echo(f"{role} {login} {password}")
