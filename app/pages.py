@@ -3,8 +3,8 @@ refusal shown on the form field it concerns."""
 from flask import flash, redirect
 from flask_babel import gettext as _
 
-from app.auctions.services import AuctionError as Refusal
 from app.extensions import db
+from app.refusals import Refusal
 
 
 def show_error(form, error: Refusal) -> None:
@@ -31,3 +31,10 @@ def apply(form, operation, done, back: str):
         db.session.commit()
         flash(str(done(result) if callable(done) else done), "success")
     return redirect(back)
+
+
+def form_errors_text(form) -> str:
+    """A form's field errors in one flash line: `Quantity: Enter a whole number.; …`."""
+    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()
+                if name != "csrf_token"]
+    return "; ".join(messages) or _("The form has expired; try again.")

@@ -3,6 +3,9 @@
 Raise `ApiError` in an API view; APIFlask's own errors (a body that fails its schema) come
 through `handle_api_error` as well.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from apiflask import HTTPError
 from apiflask.helpers import get_reason_phrase
 from flask import current_app
@@ -11,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.errors import error_response
+from app.extensions import db
+from app.refusals import Refusal
 
 VALIDATION_ERROR = "validation_error"
 
@@ -71,3 +76,26 @@ def handle_api_error(error: HTTPError):
     response.headers.update(error.headers or {})
     return response
 
+
+
+# A refusal's HTTP status by its code; every other code is a rule or field refusal (422).
+STATUS_OF_CODE = {"not_found": 404, "forbidden": 403, "wrong_status": 409}
+
+
+@contextmanager
+def refusals(renamed: dict[str, str] | None = None) -> Iterator[None]:
+    """A service's Refusal → rollback and a JSON error with its code, its field (`renamed` maps a
+    service's field name to the API's) or, for a refused file, every problem by row."""
+    try:
+        yield
+    except Refusal as error:
+        db.session.rollback()
+        message, field = str(error.message), (renamed or {}).get(error.field, error.field)
+        details = None
+        if error.problems is not None:
+            details = {"rows": [{"row": row, "message": str(text)} for row, text in error.problems]}
+        elif field == "idempotency_key":
+            details = {"headers": {"Idempotency-Key": [message]}}
+        elif field:
+            details = {"json": {field: [message]}}
+        raise ApiError(STATUS_OF_CODE.get(error.code, 422), error.code, message, details) from error

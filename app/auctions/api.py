@@ -6,20 +6,17 @@ change once, or rolls back on a refusal. What the caller may not see answers 404
 its existence does not leak: bids are sealed to their firm, an application is its initiator's
 until announced. Who reads what is decided in app.auctions.access, as for the pages.
 """
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from apiflask import APIBlueprint
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, refusals
 from app.auctions import access, results, services
 from app.auctions import schemas as s
 from app.auctions.labels import status_label
 from app.auctions.models import Auction, AuctionStatus, Bid, Deal
-from app.auctions.services import AuctionError
 from app.auth.access import any_role, roles_required
 from app.auth.roles import STAFF_ROLES
 from app.clock.services import now
@@ -28,8 +25,6 @@ from app.extensions import db
 bp = APIBlueprint("auctions_api", __name__, url_prefix="/api/v1/auctions", tag="Auctions")
 STAFF = tuple(sorted(STAFF_ROLES))
 INITIATORS, BIDDERS = access.INITIATORS, access.BIDDERS
-# A refusal's HTTP status by its code; every other code is a rule or field refusal (422).
-STATUS_OF_CODE = {"not_found": 404, "forbidden": 403, "wrong_status": 409}
 ERRORS = {404: "No such auction, or not visible to you", 409: "The auction's status does not allow this",
           422: "Refused: `code` names the rule, `details.json` the field"}
 
@@ -80,22 +75,6 @@ def controlled_bid(auction: Auction, bid_id: int) -> Bid:
 def require_closed(auction: Auction) -> None:
     if auction.closed_at is None:
         raise ApiError(409, "wrong_status", str(services.STATUS_REFUSALS % {"status": status_label(auction.status)}))
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """A service's AuctionError → rollback and a JSON error with its code and field."""
-    try:
-        yield
-    except AuctionError as error:
-        db.session.rollback()
-        message = str(error.message)
-        details = None
-        if error.field == "idempotency_key":
-            details = {"headers": {"Idempotency-Key": [message]}}
-        elif error.field:
-            details = {"json": {error.field: [message]}}
-        raise ApiError(STATUS_OF_CODE.get(error.code, 422), error.code, message, details) from error
 
 
 def applied(auction: Auction, operation) -> dict:

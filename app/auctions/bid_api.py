@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, refusals
 from app.auctions import bidding
 from app.auctions import schemas as s
-from app.auctions.api import BIDDERS, ERRORS, bp, controlled_bid, current_auction, own_bid, refusals
+from app.auctions.api import BIDDERS, ERRORS, bp, controlled_bid, current_auction, own_bid
 from app.auctions.models import Auction, Bid
 from app.auth.access import roles_required
 from app.auth.roles import Role

@@ -10,7 +10,7 @@ from app.auctions.models import Bid
 from app.auctions.page import custodian_choices
 from app.auctions.services import AuctionError
 from app.auctions.views import bp, load, refreshed
-from app.pages import apply
+from app.pages import apply, form_errors_text
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.clock.services import now
@@ -46,7 +46,7 @@ def submit_bid(auction_id: int):
     auction = load(auction_id)
     form = _bid_form()
     if not form.validate_on_submit():
-        flash(_error_text(form), "error")
+        flash(form_errors_text(form), "error")
         return _back(auction.id)
     try:
         _bid, created = bidding.submit_bid(db.session, auction, current_user, form.entry(),
@@ -69,7 +69,7 @@ def amend_bid(auction_id: int, bid_id: int):
     bid = _own_bid(load(auction_id).id, bid_id)
     form = _bid_form()
     if not form.validate_on_submit():
-        flash(_error_text(form), "error")
+        flash(form_errors_text(form), "error")
         return _back(auction_id)
     try:
         bidding.amend_bid(db.session, bid, current_user, form.entry(), now())
@@ -88,12 +88,6 @@ def withdraw_bid(auction_id: int, bid_id: int):
     bid = _own_bid(load(auction_id).id, bid_id)
     return apply(ActionForm(), lambda: bidding.withdraw_bid(db.session, bid, current_user, now()),
                  _("The bid is withdrawn."), _back_url(auction_id))
-
-
-def _error_text(form) -> str:
-    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()
-                if name != "csrf_token"]
-    return "; ".join(messages) or _("The form has expired; try again.")
 
 
 # --- custodians (App.9) -----------------------------------------------------------------------------

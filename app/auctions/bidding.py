@@ -262,7 +262,7 @@ def confirm_bid(session, bid: Bid, user: User, confirmed: bool, now: datetime) -
 
 # --- staff: eligibility ------------------------------------------------------------------------
 
-def bidder_firms(session, auction: Auction) -> list[dict]:
+def bidder_firms(auction: Auction) -> list[dict]:
     """Who bids, not what: enough for staff to remove an ineligible firm's bids before the close."""
     firms: dict[int, dict] = {}
     for bid in auction.bids:

@@ -1,16 +1,16 @@
 """The demand curve as SVG geometry: cumulative volume (best price first) against price or yield,
 with the declared volume drawn in. Server-rendered, so it needs no script and no CDN."""
-import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 WIDTH, HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 36, 16, 40
+TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
 class Tick:
-    position: float
+    position: Decimal
     label: str
 
 
@@ -19,8 +19,8 @@ class Chart:
     width: int
     height: int
     path: str                     # the step curve
-    dots: list[tuple[float, float, str]]
-    plan_y: float | None          # the declared volume line
+    dots: list[tuple[Decimal, Decimal, str]]
+    plan_y: Decimal | None        # the declared volume line
     x_ticks: list[Tick]
     y_ticks: list[Tick]
     x_label: str
@@ -28,34 +28,39 @@ class Chart:
 
 
 def demand_chart(points: list[tuple[Decimal, int]], declared: int, x_label: str) -> Chart | None:
-    """`points` are (price or yield, cumulative quantity) best first; None when there is nothing."""
-    points = [(float(x), quantity) for x, quantity in points if x is not None]
+    """`points` are (price or yield, cumulative quantity) best first; None when there is nothing.
+    Coordinates are Decimals rounded to 0.1 of a pixel, like every other figure of the desk."""
+    points = [(x, quantity) for x, quantity in points if x is not None]
     if not points:
         return None
     xs = [x for x, _ in points]
     low, high = min(xs), max(xs)
-    span = (high - low) or 1.0
-    step = _nice_step(max(max(quantity for _, quantity in points), declared) * 1.05 / 4)
+    span = (high - low) or Decimal(1)
+    step = _nice_step(Decimal(max(max(quantity for _, quantity in points), declared)) * Decimal("1.05") / 4)
     top = step * 4
 
-    def sx(x: float) -> float:
-        return round(LEFT + (x - low) / span * (WIDTH - LEFT - RIGHT), 1)
+    def sx(x: Decimal) -> Decimal:
+        return _pixel(LEFT + (x - low) / span * (WIDTH - LEFT - RIGHT))
 
-    def sy(quantity: float) -> float:
-        return round(HEIGHT - BOTTOM - quantity / top * (HEIGHT - TOP - BOTTOM), 1)
+    def sy(quantity) -> Decimal:
+        return _pixel(HEIGHT - BOTTOM - quantity / top * (HEIGHT - TOP - BOTTOM))
 
     path = _step_path([(sx(x), sy(quantity)) for x, quantity in points], sy(0))
     return Chart(
         width=WIDTH, height=HEIGHT, path=path,
         dots=[(sx(x), sy(quantity), f"{x:.4f}: {quantity:,}".replace(",", " ")) for x, quantity in points],
         plan_y=sy(declared) if declared else None,
-        x_ticks=[Tick(sx(low + span * step / 4), f"{low + span * step / 4:.4f}") for step in range(5)],
+        x_ticks=[Tick(sx(low + span * n / 4), f"{low + span * n / 4:.4f}") for n in range(5)],
         y_ticks=[Tick(sy(step * n), _short(step * n)) for n in range(5)],
         x_label=x_label, plot=(LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM),
     )
 
 
-def _step_path(points: list[tuple[float, float]], baseline: float) -> str:
+def _pixel(value: Decimal) -> Decimal:
+    return value.quantize(TENTH, ROUND_HALF_UP)
+
+
+def _step_path(points: list[tuple[Decimal, Decimal]], baseline: Decimal) -> str:
     """Demand accumulates as the price worsens: a staircase from the best level on."""
     x0, _ = points[0]
     parts = [f"M{x0},{baseline}"]
@@ -67,16 +72,16 @@ def _step_path(points: list[tuple[float, float]], baseline: float) -> str:
     return " ".join(parts)
 
 
-def _nice_step(raw: float) -> float:
+def _nice_step(raw: Decimal) -> Decimal:
     """The smallest 1, 2, 2.5 or 5 × 10ⁿ at least `raw`: round numbers on the volume axis."""
     if raw <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(raw))
-    return next(power * factor for factor in (1, 2, 2.5, 5, 10) if power * factor >= raw)
+        return Decimal(1)
+    power = Decimal(10) ** raw.adjusted()
+    return next(power * factor for factor in (1, 2, Decimal("2.5"), 5, 10) if power * factor >= raw)
 
 
-def _short(value: float) -> str:
-    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+def _short(value: Decimal) -> str:
+    for limit, suffix in ((10 ** 9, "bn"), (10 ** 6, "m"), (10 ** 3, "k")):
         if value >= limit:
-            return f"{value / limit:g}{suffix}"
+            return f"{(value / limit).normalize():f}{suffix}"
     return f"{value:.0f}"

@@ -32,7 +32,7 @@ def auction_page(session, auction: Auction, user: User, now: datetime) -> dict:
     if user.role in access.BIDDERS:
         page.update(_bidder_part(session, auction, user, phase))
     if page["is_staff"] and phase == Phase.BIDDING:
-        page["bidder_firms"] = bidder_firms(session, auction)
+        page["bidder_firms"] = bidder_firms(auction)
     page["deals"] = _visible_deals(session, auction, user)
     return page
 

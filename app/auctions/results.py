@@ -112,13 +112,12 @@ class SummaryRegister:
 
 
 def summary_register(auction: Auction) -> SummaryRegister:
-    bids = active_bids(auction)
+    bids, of_yield = active_bids(auction), yield_of(auction)
     domain_bids = to_domain(bids)
-    levels = demand.price_levels(domain_bids, auction.declared_quantity, auction.higher_is_better,
-                                 yield_of(auction))
+    levels = demand.price_levels(domain_bids, auction.declared_quantity, auction.higher_is_better, of_yield)
     market = [bid for bid in bids if bid.kind == allocation.BidKind.MARKET]
     figures = demand.demand_figures(to_domain(registered_bids(auction)), domain_bids,
-                                    auction.declared_quantity, yield_of(auction))
+                                    auction.declared_quantity, of_yield)
     return SummaryRegister(auction, levels, len(market), sum(bid.quantity for bid in market), figures,
                            sorted(bids, key=lambda bid: _best_first(auction, bid)))
 
@@ -220,10 +219,7 @@ def form_deals(session, auction: Auction, now: datetime) -> list[Deal]:
     if now < auction.decision_at:
         raise AuctionError(_l("App.7 §8: deals are formed from %(time)s.", time=almaty_datetime(auction.decision_at)))
     before = snapshot(auction)
-    bond = bond_of(auction)
-    accrued = accrued_interest(bond, auction.payment_date) if bond else Decimal(0)
-    deals = [_deal(auction, fill, index, accrued, now) for index, fill in
-             enumerate(decided_allocation(auction).fills, start=1)]
+    deals = _deals(auction, decided_allocation(auction).fills, now)
     session.add_all(deals)
     auction.status, auction.deals_formed_at = AuctionStatus.DEALS_FORMED, now
     session.flush()
@@ -232,13 +228,17 @@ def form_deals(session, auction: Auction, now: datetime) -> list[Deal]:
     return deals
 
 
-def _deal(auction: Auction, fill: allocation.Fill, index: int, accrued: Decimal, now: datetime) -> Deal:
-    yield_pct = yield_of(auction)(fill.price) if auction.is_bond else None
-    return Deal(number=f"{auction.number}-{index:04d}", auction_id=auction.id, bid_id=fill.bid_id,
-                organisation_id=fill.participant_id, quantity=fill.quantity, price=fill.price,
-                yield_pct=yield_pct, accrued_interest=accrued.quantize(Decimal("0.00000001"), ROUND_HALF_UP),
-                amount=money_of(auction)(fill.price, fill.quantity), settlement_date=auction.payment_date,
-                status=DealStatus.FORMED, created_at=now)
+def _deals(auction: Auction, fills, now: datetime) -> list[Deal]:
+    """The security's conventions are built once for all the fills: yield, accrued interest, money."""
+    bond, of_yield, money = bond_of(auction), yield_of(auction), money_of(auction)
+    accrued = accrued_interest(bond, auction.payment_date) if bond else Decimal(0)
+    return [Deal(number=f"{auction.number}-{index:04d}", auction_id=auction.id, bid_id=fill.bid_id,
+                 organisation_id=fill.participant_id, quantity=fill.quantity, price=fill.price,
+                 yield_pct=of_yield(fill.price) if of_yield else None,
+                 accrued_interest=accrued.quantize(Decimal("0.00000001"), ROUND_HALF_UP),
+                 amount=money(fill.price, fill.quantity), settlement_date=auction.payment_date,
+                 status=DealStatus.FORMED, created_at=now)
+            for index, fill in enumerate(fills, start=1)]
 
 
 def money_required(auction: Auction) -> list[dict]:

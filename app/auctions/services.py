@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.audit.services import record
+from app.refusals import Refusal
 from app.auctions.labels import status_label
 from app.auctions.messages import rule_message
 from app.auctions.models import (Auction, AuctionColumn, AuctionKind, AuctionStatus, Notice, NoticeKind,
@@ -28,14 +29,8 @@ OPEN_FOR_CHANGE = (AuctionStatus.SUBMITTED, AuctionStatus.TERMS_REQUESTED, Aucti
                    AuctionStatus.ANNOUNCED)
 
 
-class AuctionError(Exception):
-    """A refused operation; `message` is shown in the user's language, `field` names the input."""
-
-    def __init__(self, message, field: str | None = None, code: str = "refused"):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-        self.code = code
+class AuctionError(Refusal):
+    """A refused auction operation."""
 
 
 def broken(error: rules.AuctionRuleBroken, field: str | None = None) -> AuctionError:
@@ -77,15 +72,6 @@ class ApplicationTerms:
 
 def get_auction(session, auction_id: int) -> Auction | None:
     return session.get(Auction, auction_id)
-
-
-def list_auctions(session, statuses=None, initiator_id: int | None = None) -> list[Auction]:
-    query = select(Auction).order_by(Auction.trade_date.desc(), Auction.id.desc())
-    if statuses:
-        query = query.where(Auction.status.in_([str(status) for status in statuses]))
-    if initiator_id is not None:
-        query = query.where(Auction.initiator_id == initiator_id)
-    return list(session.scalars(query))
 
 
 def bond_of(auction: Auction) -> Bond | None:

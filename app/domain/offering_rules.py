@@ -41,11 +41,6 @@ def check_filing(calendar: BusinessCalendar, period_start: date, period_end: dat
         raise OfferingRuleBroken("filing_late", deadline=deadline)
 
 
-def consent_deadline(calendar: BusinessCalendar, accepted_on: date) -> datetime:
-    """App.8 §3: the depository answers by the next business day."""
-    return end_of_day(calendar.next_business_day(accepted_on))
-
-
 def announcement_deadline(calendar: BusinessCalendar, consent_on: date) -> datetime:
     """App.8 §4: the announcement by the next business day after the consent."""
     return end_of_day(calendar.next_business_day(consent_on))

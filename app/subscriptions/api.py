@@ -6,15 +6,13 @@ refusal. What the caller may not see answers 404, never 403: an application is i
 (and issuer's) until announced, a private placement is announced to members only, bids are
 sealed to their firm. Who reads what is decided in app.subscriptions.access, as for the pages.
 """
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from apiflask import APIBlueprint
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, refusals
 from app.auth.access import any_role, roles_required
 from app.auth.roles import STAFF_ROLES, Role
 from app.clock.services import now
@@ -23,14 +21,12 @@ from app.subscriptions import access, bidding, results, services
 from app.subscriptions import schemas as s
 from app.subscriptions.labels import status_label
 from app.subscriptions.models import Subscription, SubscriptionBid, SubscriptionBidStatus, SubscriptionDeal
-from app.subscriptions.services import OfferingError, OfferingTerms
+from app.subscriptions.services import OfferingTerms
 
 bp = APIBlueprint("subscriptions_api", __name__, url_prefix="/api/v1/subscriptions", tag="Subscriptions")
 STAFF = tuple(sorted(STAFF_ROLES))
 MEMBERS = access.MEMBERS
 SELLERS = (*MEMBERS, Role.MINFIN)
-# A refusal's HTTP status by its code; every other code is a rule or field refusal (422).
-STATUS_OF_CODE = {"not_found": 404, "forbidden": 403, "wrong_status": 409}
 ERRORS = {404: "No such subscription, or not visible to you", 409: "The subscription's status does not allow this",
           422: "Refused: `code` names the rule, `details.json` the field"}
 
@@ -74,25 +70,6 @@ def require_closed(subscription: Subscription) -> None:
     if subscription.closed_at is None:
         message = services.STATUS_REFUSAL % {"status": status_label(subscription.status)}
         raise ApiError(409, "wrong_status", str(message))
-
-
-@contextmanager
-def refusals(renamed: dict[str, str] | None = None) -> Iterator[None]:
-    """A service's OfferingError → rollback and a JSON error with its code and field (`renamed`
-    maps a service's field name to the API's)."""
-    try:
-        yield
-    except OfferingError as error:
-        db.session.rollback()
-        message, field = str(error.message), (renamed or {}).get(error.field, error.field)
-        details = None
-        if isinstance(error, results.RegisterProblems):
-            details = {"rows": [{"row": row, "message": str(text)} for row, text in error.problems]}
-        elif field == "idempotency_key":
-            details = {"headers": {"Idempotency-Key": [message]}}
-        elif field:
-            details = {"json": {field: [message]}}
-        raise ApiError(STATUS_OF_CODE.get(error.code, 422), error.code, message, details) from error
 
 
 def applied(subscription: Subscription, operation) -> dict:
@@ -250,7 +227,7 @@ def change_terms(subscription_id: int, data: dict):
 @bp.doc(responses={404: ERRORS[404]})
 def counts(subscription_id: int):
     """Participants and investors of the active bids (investors by IIN/BIN across members)"""
-    return results.counts(current_subscription(subscription_id))
+    return results.counts(db.session, current_subscription(subscription_id))
 
 
 @bp.get("/<int:subscription_id>/accepted-bids")

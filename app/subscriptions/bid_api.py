@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, refusals
 from app.auctions.schemas import IdempotencyHeaders
 from app.auth.access import roles_required
 from app.auth.roles import Role
@@ -13,7 +13,7 @@ from app.clock.services import now
 from app.extensions import db
 from app.subscriptions import bidding, results
 from app.subscriptions import schemas as s
-from app.subscriptions.api import ERRORS, MEMBERS, bid_row, bp, current_subscription, not_found, refreshed, refusals
+from app.subscriptions.api import ERRORS, MEMBERS, bid_row, bp, current_subscription, not_found, refreshed
 from app.subscriptions.models import Subscription, SubscriptionBid
 
 CUSTODIAN = Role.COLLATERAL_CONTROLLER

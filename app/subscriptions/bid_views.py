@@ -13,7 +13,7 @@ from app.subscriptions import bidding, results
 from app.subscriptions.forms import ActionForm, BidForm, DetailsForm
 from app.subscriptions.models import SubscriptionBid
 from app.subscriptions.services import OfferingError
-from app.pages import apply
+from app.pages import apply, form_errors_text
 from app.subscriptions.views import bp, load, refreshed
 
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)
@@ -36,19 +36,13 @@ def _form() -> BidForm:
     return form
 
 
-def _error_text(form) -> str:
-    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()
-                if name != "csrf_token"]
-    return "; ".join(messages) or _("The form has expired; try again.")
-
-
 @bp.route("/<int:subscription_id>/bids", methods=["POST"])
 @roles_required(*MEMBERS)
 def submit_bid(subscription_id: int):
     subscription = load(subscription_id)
     form = _form()
     if not form.validate_on_submit():
-        flash(_error_text(form), "error")
+        flash(form_errors_text(form), "error")
         return redirect(_back(subscription.id))
     try:
         _bid, created = bidding.submit_bid(db.session, subscription, current_user, form.entry(),
@@ -71,7 +65,7 @@ def amend_bid(subscription_id: int, bid_id: int):
     bid = _own(load(subscription_id).id, bid_id)
     form = _form()
     if not form.validate_on_submit():
-        flash(_error_text(form), "error")
+        flash(form_errors_text(form), "error")
         return redirect(_back(subscription_id))
     return apply(ActionForm(), lambda: bidding.amend_bid(db.session, bid, current_user, form.entry(), now()),
                  _("The bid is changed."), _back(subscription_id))

@@ -14,7 +14,8 @@ from app.registers.pdf import render_document
 from app.registers.readers import RegisterFileError, read_satisfied_register
 from app.subscriptions import access, registers, results
 from app.subscriptions.forms import ActionForm, NoteForm, UploadForm
-from app.subscriptions.models import MemberNotification, RegisterExport, SubscriptionDeal
+from app.subscriptions.models import (MemberNotification, RegisterExport, SubscriptionBid, SubscriptionBidStatus,
+                                      SubscriptionDeal)
 from app.subscriptions.services import OfferingError
 from app.pages import apply
 from app.subscriptions.views import bp, load
@@ -54,13 +55,23 @@ def _confidential(subscription_id: int):
 @bp.route("/<int:subscription_id>/registers")
 @roles_required(*CONFIDENTIAL)
 def registers_page(subscription_id: int):
-    subscription = _confidential(subscription_id)
+    return _registers(_confidential(subscription_id), UploadForm(formdata=None))
+
+
+SHOWN_INVESTORS = 500
+
+
+def _registers(subscription, upload: UploadForm, problems: list | None = None, status: int = 200):
+    """The registers page; the investor table shows the first 500 bids, the files hold them all."""
     exports = registers.exports_of(db.session, subscription)
-    building = any(export.status in ("queued", "running") for export in exports)
-    return render_template("subscriptions/registers.html", subscription=subscription, exports=exports,
-                           building=building, form=ActionForm(), upload=UploadForm(formdata=None),
-                           note_form=NoteForm(formdata=None), problems=None,
-                           is_seller=access.is_seller(subscription, current_user))
+    shown = db.session.scalars(select(SubscriptionBid).where(
+        SubscriptionBid.subscription_id == subscription.id, SubscriptionBid.status == SubscriptionBidStatus.ACTIVE)
+        .order_by(SubscriptionBid.id).limit(SHOWN_INVESTORS)).all()
+    return render_template(
+        "subscriptions/registers.html", subscription=subscription, exports=exports, upload=upload,
+        problems=problems, building=any(export.status in ("queued", "running") for export in exports),
+        form=ActionForm(), note_form=NoteForm(formdata=None), is_seller=access.is_seller(subscription, current_user),
+        shown_bids=shown, active_count=registers.active_count(db.session, subscription)), status
 
 
 @bp.route("/<int:subscription_id>/registers/<any(xml, xlsx):fmt>", methods=["POST"])
@@ -114,9 +125,7 @@ def upload_satisfied(subscription_id: int):
         if problems is None:
             flash(_("The satisfied register is accepted."), "success")
             return redirect(_detail(subscription))
-    return render_template("subscriptions/registers.html", subscription=subscription, upload=form, problems=problems,
-                           exports=registers.exports_of(db.session, subscription), building=False,
-                           form=ActionForm(), note_form=NoteForm(formdata=None), is_seller=True), 422
+    return _registers(subscription, form, problems, 422)
 
 
 def _apply_upload(subscription, upload) -> list | None:

@@ -11,20 +11,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.audit.services import record
-from app.auctions.services import AuctionError as OfferingError
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind, Role
 from app.calendar.services import business_calendar
 from app.domain import offering_rules as rules
 from app.domain.calendar import almaty_date
 from app.domain.isin import isin_is_valid
+from app.refusals import Refusal
 from app.subscriptions.labels import status_label
 from app.subscriptions.messages import rule_message
 from app.subscriptions.models import (InvestorCategory, SettlementCode, Subscription, SubscriptionColumn,
                                       SubscriptionNotice, SubscriptionStatus)
 
-__all__ = ["OfferingError"]
 CATEGORIES = tuple(category.value for category in InvestorCategory)
+
+
+class OfferingError(Refusal):
+    """A refused subscription operation."""
 
 
 def broken(error: rules.OfferingRuleBroken, field: str | None = None) -> OfferingError:

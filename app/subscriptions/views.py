@@ -90,7 +90,7 @@ def page(subscription) -> dict:
     context = {
         "subscription": subscription, "phase": phase, "now": at, "is_staff": access.is_staff(user),
         "is_seller": access.is_seller(subscription, user), "reads_registers": access.reads_registers(subscription, user),
-        "action_form": ActionForm(), "note_form": NoteForm(formdata=None), "counts": results.counts(subscription),
+        "action_form": ActionForm(), "note_form": NoteForm(formdata=None), "counts": results.counts(db.session, subscription),
         "own_bids": bidding.firm_bids(db.session, subscription, user.organisation_id) if user.role in access.MEMBERS else [],
         "bid_form": None, "seconds_left": None,
     }
@@ -179,7 +179,7 @@ def notice(notice_id: int):
     members = current_user.is_authenticated and current_user.role in access.MEMBERS + STAFF
     if row.members_only and not members:
         abort(404)
-    outcome = results.counts(row.subscription)
+    outcome = results.counts(db.session, row.subscription)
     return render_template("subscriptions/notice.html", notice=row, subscription=row.subscription, counts=outcome)
 
 

@@ -49,7 +49,7 @@ def test_a_public_offering_from_application_to_settlement(offering_cast, clock, 
     refusable = client_bid(subscription, two, 99, custodian_id=offering_cast["custodian_org"].id)
     bidding.confirm_bid(db.session, refusable, offering_cast["custodian"], False, almaty(START, 12))
     db.session.commit()
-    counts = results.counts(subscription)
+    counts = results.counts(db.session, subscription)
     assert (counts.participants, counts.investors, counts.shared_investors) == (2, 60, 1)
 
     results.advance_due(db.session, almaty(END, 18))
