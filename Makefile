@@ -39,7 +39,7 @@ extract-messages: $(VENV)/.runtime
 run: setup
 	$(BIN)/flask db upgrade
 	@echo "Demo logins (role login password):"
-	@$(BIN)/flask demo seed
+	@SANDBOX_CLOCK=1 $(BIN)/flask demo seed
 	@echo "Auction Desk: http://$(HOST):$(PORT)"
 	SANDBOX_CLOCK=1 $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 

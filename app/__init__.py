@@ -70,13 +70,20 @@ def register_blueprints(app: APIFlask) -> None:
     from app.clock.views import bp as clock_bp
     from app.main.views import bp as main_bp
     from app.registers.views import bp as registers_bp
+    from app.secondary.api import bp as market_api_bp
+    from app.secondary.reference_views import bp as market_reference_bp
+    from app.secondary.repo_api import bp as market_repo_api_bp
+    from app.secondary.repo_views import bp as market_repo_bp
+    from app.secondary.staff_views import bp as market_staff_bp
+    from app.secondary.views import bp as market_bp
     from app.subscriptions.api import bp as subscriptions_api_bp
     from app.subscriptions.views import bp as subscriptions_bp
 
     pages = (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp, calculator_bp,
-             auctions_bp, subscriptions_bp, registers_bp)
+             auctions_bp, subscriptions_bp, registers_bp, market_bp,
+             market_reference_bp, market_staff_bp, market_repo_bp)
     apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp, calculator_api_bp, auctions_api_bp,
-            subscriptions_api_bp)
+            subscriptions_api_bp, market_api_bp, market_repo_api_bp)
     for blueprint in pages + apis:
         app.register_blueprint(blueprint)
     register_api(app, apis)
@@ -103,8 +110,9 @@ def register_commands(app: APIFlask) -> None:
     from app.calendar.cli import calendar_cli
     from app.demo.cli import demo_cli
     from app.registers.cli import registers_cli
+    from app.secondary.cli import market_cli
     from app.subscriptions.cli import subscriptions_cli
 
     for group in (audit_cli, users_cli, orgs_cli, calendar_cli, demo_cli, auctions_cli, registers_cli,
-                  subscriptions_cli):
+                  subscriptions_cli, market_cli):
         app.cli.add_command(group)

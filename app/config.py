@@ -54,6 +54,9 @@ def defaults(instance_path: str) -> dict:
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
         # Printed in the header of certificates and registers.
         "EXCHANGE_NAME": os.environ.get("EXCHANGE_NAME", "Demo Stock Exchange"),
+        # The secondary market's session in Almaty time when staff open a day without others.
+        "MARKET_OPENS": os.environ.get("MARKET_OPENS", "11:30"),
+        "MARKET_CLOSES": os.environ.get("MARKET_CLOSES", "17:00"),
         # The key and certificate registers are signed with; created on first use (key mode 0600).
         # Register files built for download (accepted bids registers); confidential.
         "REGISTER_DIR": os.environ.get("REGISTER_DIR", str(Path(instance_path) / "registers")),

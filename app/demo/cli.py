@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.auth import services
 from app.demo.auctions import seed_auctions
+from app.demo.market import seed_market
 from app.demo.subscriptions import seed_subscriptions
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind as Kind
@@ -72,5 +73,9 @@ def seed():
     seed_auctions(db.session, wall_now())
     seed_subscriptions(db.session, wall_now())
     db.session.commit()
+    market = seed_market(db.session, wall_now())
+    db.session.commit()
     for role, login, password in lines:
         click.echo(f"{role} {login} {password}")
+    if market:
+        click.echo(market)

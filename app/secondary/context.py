@@ -1,0 +1,84 @@
+"""Reference data a batch of commands reads: loaded once per batch, never journaled itself
+(what an event needs from it — terms, block prices, settlement dates — goes into the event)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.calendar.services import business_calendar
+from app.domain.calendar import almaty_date
+from app.domain.market import Terms
+from app.domain.market_rules import Corridor
+from app.domain.yields import Bond, BondKind, accrued_interest, regular_coupon_dates
+from app.secondary.models import (Instrument, PriceSubject, ReferencePrice, TradingAccount,
+                                  TradingSession)
+
+
+@dataclass
+class Context:
+    session: object
+    now: datetime
+    _instruments: dict[int, Instrument | None] = field(default_factory=dict)
+    _accounts: dict[int, TradingAccount | None] = field(default_factory=dict)
+    _references: dict[tuple[int, date], Decimal | None] = field(default_factory=dict)
+    _sessions: dict[date, TradingSession | None] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return almaty_date(self.now)
+
+    def instrument(self, instrument_id: int) -> Instrument | None:
+        if instrument_id not in self._instruments:
+            self._instruments[instrument_id] = self.session.get(Instrument, instrument_id)
+        return self._instruments[instrument_id]
+
+    def account(self, account_id: int) -> TradingAccount | None:
+        if account_id not in self._accounts:
+            self._accounts[account_id] = self.session.get(TradingAccount, account_id)
+        return self._accounts[account_id]
+
+    def reference(self, instrument_id: int, day: date) -> Decimal | None:
+        key = (instrument_id, day)
+        if key not in self._references:
+            self._references[key] = self.session.scalar(
+                select(ReferencePrice.price).where(ReferencePrice.instrument_id == instrument_id,
+                                                   ReferencePrice.trading_day == day))
+        return self._references[key]
+
+    def corridor(self, instrument: Instrument, day: date) -> Corridor | None:
+        reference = self.reference(instrument.id, day)
+        if reference is None:
+            return None
+        return Corridor.around(reference, instrument.corridor_percent, instrument.price_step)
+
+    def trading_session(self, day: date) -> TradingSession | None:
+        if day not in self._sessions:
+            self._sessions[day] = self.session.scalar(
+                select(TradingSession).where(TradingSession.trading_day == day))
+        return self._sessions[day]
+
+    def settlement_dates(self, day: date) -> dict[str, str]:
+        calendar = business_calendar(self.session, day.year)
+        return {"T0": day.isoformat(), "T2": calendar.business_days_after(day, 2).isoformat()}
+
+    def terms(self, instrument: Instrument, settles_on: date) -> Terms:
+        return Terms(instrument.code, instrument.currency, instrument.lot_size,
+                     instrument.price_step, instrument.face_value,
+                     accrued(instrument, settles_on))
+
+
+def accrued(instrument: Instrument, settles_on: date) -> Decimal:
+    """SPEC §7: AI per 100 of face is added to a clean price; dirty prices already hold it."""
+    if instrument.price_subject != PriceSubject.CLEAN or not instrument.coupon_rate:
+        return Decimal(0)
+    if instrument.maturity_on is None or settles_on >= instrument.maturity_on:
+        return Decimal(0)
+    frequency = instrument.coupon_frequency or 1
+    bond = Bond(BondKind.COUPON, instrument.face_value, instrument.maturity_on,
+                instrument.coupon_rate, frequency,
+                regular_coupon_dates(instrument.maturity_on, frequency,
+                                     settles_on - timedelta(days=400)))
+    return accrued_interest(bond, settles_on)
