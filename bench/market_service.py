@@ -3,7 +3,7 @@ sequencer's lock, catch-up, matching, journal, projected tables and the commit â
 worker processes at once, as gunicorn's workers would.
 
     python bench/market_service.py [--database-url URL] [--workers 4] [--batch 100]
-                                   [--orders 2000] [--single-orders 250]
+                                   [--orders 2000] [--single-orders 100]
 
 Each worker process builds its own app and submits random limit and market orders (a few
 shares, prices a few steps around the reference price, firms with large balances) through
@@ -208,7 +208,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--orders", type=int, default=2000, help="orders per worker with batches of --batch")
-    parser.add_argument("--single-orders", type=int, default=250, help="orders per worker with batches of 1")
+    parser.add_argument("--single-orders", type=int, default=100, help="orders per worker with batches of 1")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"

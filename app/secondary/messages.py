@@ -1,7 +1,7 @@
 """What every refused market instruction says, in the user's language, by check code."""
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import money, quantity
+from app.formatting import money, price, quantity
 from app.refusals import Refusal
 from app.secondary.assets import is_currency
 
@@ -69,6 +69,9 @@ def describe(code: str, details: dict) -> str:
     if template is None:
         return code
     shown = dict(details)
+    for bound in ("low", "high", "step"):
+        if bound in shown:
+            shown[bound] = price(shown[bound])
     if "asset" in details and "needed" in details:
         shown.update(needed=_amount(details["needed"], details["asset"]),
                      available=_amount(details["available"], details["asset"]))

@@ -12,8 +12,8 @@ from app.secondary.reference import SETTLEMENT_CODES
 REQUIRED = [InputRequired(message=_l("This field is required."))]
 
 KIND_LABELS = {InstrumentKind.SHARE: _l("Shares"), InstrumentKind.BOND: _l("Bonds")}
-SUBJECT_LABELS = {PriceSubject.MONEY: _l("Money, ₸ per share"), PriceSubject.CLEAN: _l("Clean price, % of face value"),
-                  PriceSubject.DIRTY: _l("Dirty price, % of face value")}
+SUBJECT_LABELS = {PriceSubject.MONEY: _l("Money, ₸ per share"), PriceSubject.CLEAN: _l("Clean price, percent of face value"),
+                  PriceSubject.DIRTY: _l("Dirty price, percent of face value")}
 ACCOUNT_KIND_LABELS = {AccountKind.OWN: _l("Own account"), AccountKind.AGGREGATED: _l("Aggregated client account"),
                        AccountKind.CLIENT: _l("Client's segregated account")}
 FREQUENCY_LABELS = {1: _l("Once a year"), 2: _l("Twice a year"), 4: _l("Quarterly"), 12: _l("Monthly")}

@@ -16,6 +16,7 @@ from app.auth.roles import STAFF_ROLES, Role
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
+from app.formatting import short_date
 from app.pages import apply, form_errors_text, show_error
 from app.refusals import Refusal
 from app.registers import pdf_response
@@ -77,7 +78,7 @@ def open_day():
             error.field = error.field or FIELDS.get(error.code)
             show_error(form, error)
         else:
-            flash(_("Trading day %(day)s is open.", day=form.day.data.isoformat()), "success")
+            flash(_("Trading day %(day)s is open.", day=short_date(form.day.data)), "success")
             return redirect(url_for("market_staff.day"))
     return render_template("secondary/staff/day.html", **_day_page(form)), REFUSED
 

@@ -197,7 +197,7 @@ def orders():
     failed = [trade for trade in services.failed_trades(db.session, _firm()) if trade.status == "failed"]
     return render_template("secondary/orders.html", filters=filters, firm_id=_firm(), failed=failed,
                            orders=services.own_orders(db.session, _firm(), filters.status.data, filters.day.data),
-                           trades=services.trades_of(db.session, _firm(), banner["day"]),
+                           trades=services.trades_of(db.session, _firm(), filters.day.data or banner["day"]),
                            action_form=ActionForm(formdata=None), **banner)
 
 

@@ -61,7 +61,8 @@ def open_day(staff: Page, day: str) -> None:
     form = staff.get_by_test_id("open-form")
     expect(form.locator("input[name=day]")).to_have_value(day)   # today by the business clock
     form.get_by_role("button", name="Open the day").click()
-    expect(staff.locator(".flash-success")).to_have_text(f"Trading day {day} is open.")
+    shown = ".".join(reversed(day.split("-")))     # the page shows dates as dd.mm.yyyy
+    expect(staff.locator(".flash-success")).to_have_text(f"Trading day {shown} is open.")
 
 
 def set_up_the_market(staff: Page) -> None:
@@ -86,7 +87,7 @@ def set_up_the_market(staff: Page) -> None:
 def open_book(page: Page, book: str) -> None:
     """From the market page to the trading screen of `book` ("CODE/T0")."""
     page.goto("/market/")
-    page.locator(f"[data-testid=quote][data-book='{book}']").get_by_role("link", name="Trade").click()
+    page.locator(f"[data-testid=quote][data-book='{book}']").get_by_role("link", name="Trading screen").click()
     expect(page.locator("h1")).to_contain_text(book.split("/")[0])
 
 

@@ -126,7 +126,7 @@ def test_refusals_for_cover_and_corridor_stand_next_to_their_fields_and_keep_the
     response = alpha.post(url, data=order_data(market_cast, price="40000"))
     assert response.status_code == 422
     [error] = field_errors(page(response), "price")
-    assert "outside today's corridor 27000.0000 – 33000.0000" in error
+    assert "outside today's corridor 27,000.0000 – 33,000.0000" in error
     assert page(response).xpath('//input[@name="price"]/@value') == ["40000"]
     assert orders_of(market_cast["alpha"]) == []
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
@@ -138,7 +139,8 @@ def test_bad_terms_are_refused_before_anything_is_written(app, base, changes, fi
 def test_duplicates_are_refused_with_a_clear_message(share, changes, field, message):
     with pytest.raises(ReferenceDataError) as refused:
         reference.create_instrument(db.session, **{**SHARE, **changes})
-    assert (refused.value.field, str(refused.value.message)) == (field, message)
+    with force_locale("en"):
+        assert (refused.value.field, str(refused.value.message)) == (field, message)
     assert refused.value.code == f"duplicate_{field}"
 
 
@@ -270,7 +272,8 @@ def test_a_duplicate_account_code_is_refused(firm):
     reference.create_account(db.session, organisation=firm, code="FRB1", kind="own")
     with pytest.raises(ReferenceDataError) as refused:
         reference.create_account(db.session, organisation=firm, code="frb1", kind="aggregated")
-    assert str(refused.value.message) == "A trading account with this code already exists."
+    with force_locale("en"):
+        assert str(refused.value.message) == "A trading account with this code already exists."
 
 
 # --- pages ---------------------------------------------------------------------------------
