@@ -87,7 +87,8 @@ def set_up(url: str, firms: int) -> dict:
         instruments = []
         for number, code in enumerate(SHARES):
             share = reference.create_instrument(
-                session, code=code, isin=isin(f"KZ1C9900{number:03d}"), name=f"Bench {code}", kind="share", group="Main",
+                session, code=code, isin=isin(f"KZ1C9900{number:03d}"), name=f"Bench {code}", kind="share",
+                group="Main",
                 currency="KZT", face_value=None, lot_size=1, price_step=STEP, price_subject="money",
                 settlement_codes=["T0"], corridor_percent=Decimal("10"))
             reference.set_reference_price(session, share, DAY, REFERENCE)

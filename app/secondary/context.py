@@ -25,6 +25,8 @@ class Context:
     _accounts: dict[int, TradingAccount | None] = field(default_factory=dict)
     _references: dict[tuple[int, date], Decimal | None] = field(default_factory=dict)
     _sessions: dict[date, TradingSession | None] = field(default_factory=dict)
+    _dates: dict[date, dict[str, str]] = field(default_factory=dict)
+    _terms: dict[tuple[int, date], Terms] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -61,13 +63,19 @@ class Context:
         return self._sessions[day]
 
     def settlement_dates(self, day: date) -> dict[str, str]:
-        calendar = business_calendar(self.session, day.year)
-        return {"T0": day.isoformat(), "T2": calendar.business_days_after(day, 2).isoformat()}
+        if day not in self._dates:
+            calendar = business_calendar(self.session, day.year)
+            self._dates[day] = {"T0": day.isoformat(),
+                                "T2": calendar.business_days_after(day, 2).isoformat()}
+        return self._dates[day]
 
     def terms(self, instrument: Instrument, settles_on: date) -> Terms:
-        return Terms(instrument.code, instrument.currency, instrument.lot_size,
-                     instrument.price_step, instrument.face_value,
-                     accrued(instrument, settles_on))
+        key = (instrument.id, settles_on)
+        if key not in self._terms:
+            self._terms[key] = Terms(instrument.code, instrument.currency, instrument.lot_size,
+                                     instrument.price_step, instrument.face_value,
+                                     accrued(instrument, settles_on))
+        return self._terms[key]
 
 
 def accrued(instrument: Instrument, settles_on: date) -> Decimal:

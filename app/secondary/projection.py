@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.market import SIDE_NAMES, Effects, Market, Order, Trade
@@ -22,6 +22,14 @@ def book_key(instrument_id: int, code: str) -> str:
 def split_book(key: str) -> tuple[int, str]:
     instrument, code = key.split("/")
     return int(instrument), code
+
+
+def bulk_update(session, table, rows: list[dict]) -> None:
+    """One Core executemany UPDATE … WHERE id = :key (cheaper than the ORM's bulk path)."""
+    columns = [name for name in rows[0] if name != "key"]
+    statement = update(table).where(table.c.id == bindparam("b_key")).values(
+        {name: bindparam("b_" + name) for name in columns})
+    session.execute(statement, [{"b_" + name: value for name, value in row.items()} for row in rows])
 
 
 class Projection:
@@ -54,12 +62,12 @@ class Projection:
         new = [self._order_row(o) for o in self.orders.values() if o.order_id in self.created]
         old = [self._order_state(o) for o in self.orders.values() if o.order_id not in self.created]
         if new:
-            self.session.execute(insert(MarketOrder), new)
+            self.session.execute(insert(MarketOrder.__table__), new)
         if old:
-            self.session.execute(update(MarketOrder), old)     # bulk UPDATE by primary key
+            bulk_update(self.session, MarketOrder.__table__, old)
 
     def _order_state(self, order: Order) -> dict:
-        return {"id": order.order_id, "status": order.status, "remaining_lots": order.remaining,
+        return {"key": order.order_id, "status": order.status, "remaining_lots": order.remaining,
                 "filled_lots": order.filled, "lots": order.lots, "price": self._price(order),
                 "updated_at": self.at}
 
@@ -83,12 +91,12 @@ class Projection:
     def _write_trades(self) -> None:
         new = [self._trade_row(t) for t in self.trades.values() if t.trade_id >= self.first_new_trade]
         # An early-closed repo's closing leg changes its date and sum as well as its status.
-        old = [{"id": t.trade_id, "status": t.status, "amount": t.amount, "settles_on": t.settles_on}
+        old = [{"key": t.trade_id, "status": t.status, "amount": t.amount, "settles_on": t.settles_on}
                for t in self.trades.values() if t.trade_id < self.first_new_trade]
         if new:
-            self.session.execute(insert(MarketTrade), new)
+            self.session.execute(insert(MarketTrade.__table__), new)
         if old:
-            self.session.execute(update(MarketTrade), old)
+            bulk_update(self.session, MarketTrade.__table__, old)
 
     def _trade_row(self, trade: Trade) -> dict:
         instrument_id, code = split_book(trade.book)

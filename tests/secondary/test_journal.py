@@ -123,12 +123,12 @@ def trading_days(desk: Desk) -> None:
     and an accepted direct deal, refusals, a dated order that outlives a close, and a T2 deal
     that fails on 12 March, is agreed for a retry by both sides and then settles."""
     d = desk
-    first = d.buy(d.alpha_own, d.share, "T0", 10, "30000")
+    d.buy(d.alpha_own, d.share, "T0", 10, "30000")                  # rests; the amend below crosses it
     d.sell(d.beta_own, d.share, "T0", 4, "29900")                  # T0 trade, 4 @ 30000
     resting = d.sell(d.beta_own, d.share, "T0", 20, "30100")
     d.restart()
     d.run(AmendOrder(resting.order_id, d.beta, PRICE("30100"), 10))  # fewer lots: keeps priority
-    d.run(AmendOrder(resting.order_id, d.beta, PRICE("30000"), 10))  # new price: crosses `first`
+    d.run(AmendOrder(resting.order_id, d.beta, PRICE("30000"), 10))  # new price: loses priority, trades
     d.sell(d.beta_own, d.bond, "T2", 50, "98.5")
     d.buy(d.alpha_own, d.bond, "T2", 20)                            # market order: T2 trade
     cancelled = d.buy(d.alpha_own, d.bond, "T2", 10, "97.9")
