@@ -341,6 +341,7 @@ class Market:
         if ticks == order.ticks and lots < order.remaining:
             engine.reduce(order.order_id, lots)
             self._set_remaining(order, lots)
+            order.lots = order.filled + lots
             self._touch(order, effects)
             return
         engine.cancel(order.order_id)

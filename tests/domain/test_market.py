@@ -280,6 +280,8 @@ def test_a_decrease_keeps_priority_and_releases_block():
     desk = two_bids()
     effects = desk("amend", id=1, ticks=10000, lots=2)
     assert set(effects.orders) == {1} and effects.trades == []
+    order = desk.market.orders[1]
+    assert (order.lots, order.remaining, order.filled) == (2, 2, 0)   # the quantity shrinks too
     assert desk.ledger(1).blocked == {D0: D("2000.00")}
     assert desk.live() == [(1, BUY, 10000, 2), (2, BUY, 10000, 5)]
     fills = desk.order(3, 2, "sell", 10000, 3).trades
