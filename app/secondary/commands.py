@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.domain import market_rules as rules
 from app.domain.market import BUY, SIDES, MarketRefusal
 from app.secondary.messages import MarketError
-from app.secondary.models import JournalEntry, MarketOrder, TradingAccount
+from app.secondary.models import MarketOrder, TradingAccount
 from app.secondary.projection import book_key
 
 
@@ -140,14 +140,9 @@ class PlaceOrder(Command):
 
 def previous_order(batch, organisation_id: int, key: str) -> Ack | None:
     """A retried submission (same Idempotency-Key) gets the first one's answer, not a twin."""
-    seq = batch.session.scalar(select(JournalEntry.seq).where(
-        JournalEntry.organisation_id == organisation_id, JournalEntry.idempotency_key == key))
+    seq = batch.keys.get((organisation_id, key))
     if seq is None:
-        seq = next((row["seq"] for row in batch.journal
-                    if row["organisation_id"] == organisation_id and row["idempotency_key"] == key),
-                   None)
-        if seq is None:
-            return None
+        return None
     order = batch.market.orders.get(seq) or batch.projection.orders.get(seq)
     if order is not None:
         return Ack(seq, seq, order.status, duplicate=True)

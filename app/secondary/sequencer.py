@@ -50,9 +50,12 @@ class Batch:
     projection: Projection
     context: Context
     journal: list[dict] = field(default_factory=list)
+    keys: dict[tuple[int, str], int] = field(default_factory=dict)   # idempotency key → seq
 
     def emit(self, event: dict, *, organisation_id=None, user_id=None, key=None) -> Effects:
         seq = self.market.seq + 1
+        if key is not None:
+            self.keys[(organisation_id, key)] = seq
         effects = self.market.apply(seq, event)
         self.journal.append({"seq": seq, "kind": event["kind"], "payload": canonical(event),
                              "at": self.at, "organisation_id": organisation_id,
@@ -81,6 +84,7 @@ def _run(session, commands: list, at: datetime) -> list:
     head = _take_head(session)
     market = _caught_up(session, head)
     batch = Batch(session, market, at, Projection(session, market, at), Context(session, at))
+    batch.keys.update(_known_keys(session, commands))
     results = [command.run(batch) for command in commands]
     if not batch.journal:
         _Cache.market = market
@@ -93,6 +97,16 @@ def _run(session, commands: list, at: datetime) -> list:
         write_snapshot(session, market, at)
     _Cache.market = market
     return results
+
+
+def _known_keys(session, commands: list) -> dict[tuple[int, str], int]:
+    """The batch's idempotency keys already journaled, found with one query."""
+    keys = {command.key for command in commands if getattr(command, "key", None)}
+    if not keys:
+        return {}
+    rows = session.execute(select(JournalEntry.organisation_id, JournalEntry.idempotency_key,
+                                  JournalEntry.seq).where(JournalEntry.idempotency_key.in_(keys)))
+    return {(organisation, key): seq for organisation, key, seq in rows}
 
 
 def _fold_committed(session) -> None:
