@@ -323,7 +323,7 @@ class Market:
             fills = engine.add_market(order.order_id, order.side, order.lots)
         else:
             fills = engine.add_limit(order.order_id, order.side, order.ticks, order.lots)
-        self._fill(order, fills, event, effects)
+        self._fill(order, fills, effects)
         if order.kind == "market" and order.live:
             self._finish(order, "killed", effects)     # fill and kill: no remainder rests
         self._touch(order, effects)
@@ -350,7 +350,7 @@ class Market:
         order.lots = order.filled + lots
         self._set_remaining(order, lots)
         fills = engine.add_limit(order.order_id, order.side, ticks, lots)
-        self._fill(order, fills, event, effects)
+        self._fill(order, fills, effects)
         self._touch(order, effects)
 
     # -- direct (negotiated) deals ----------------------------------------------------------
@@ -374,7 +374,7 @@ class Market:
         self.orders[answer.order_id] = answer
         self._block(answer, 0, answer.remaining)
         self._fill(answer, [(offer.order_id, answer.order_id, offer.ticks, offer.lots)],
-                   event, effects, kind="direct")
+                   effects, kind="direct")
         self._touch(answer, effects)
 
     def _on_direct_reject(self, event: dict, effects: Effects) -> None:
@@ -387,7 +387,7 @@ class Market:
         day = date.fromisoformat(event["day"])
         for trade in sorted(self.pending.values(), key=lambda t: t.trade_id):
             if trade.status == "pending" and trade.settles_on <= day:
-                self._unbook_due(trade, effects)
+                self._move(trade, effects, due=True, sign=-1)
                 self._deliver(trade, effects)
 
     def _on_settle_retry(self, event: dict, effects: Effects) -> None:
@@ -411,7 +411,7 @@ class Market:
         seller_has = self.ledger(trade.seller, trade.asset).current
         buyer_has = self.ledger(trade.buyer, trade.currency).current
         if seller_has >= trade.units and buyer_has >= trade.amount:
-            self._move(trade, "moved", None, effects)
+            self._move(trade, effects)
             trade.status = "settled"
             self.pending.pop(trade.trade_id, None)
         else:
@@ -420,7 +420,7 @@ class Market:
 
     # -- mechanics ------------------------------------------------------------------------
 
-    def _fill(self, taker: Order, fills, event: dict, effects: Effects, kind: str = "book"):
+    def _fill(self, taker: Order, fills, effects: Effects, kind: str = "book"):
         for maker_id, _taker_id, ticks, lots in fills:
             maker = self.orders[maker_id]
             buy, sell = (taker, maker) if taker.side == BUY else (maker, taker)
@@ -436,13 +436,8 @@ class Market:
 
     def _trade(self, buy: Order, sell: Order, ticks: int, lots: int, kind: str, effects):
         terms = self.books[buy.book].terms
-        trade = Trade(self.next_trade, self.seq, buy.book, kind, buy.order_id, sell.order_id,
-                      buy.account, sell.account, ticks, lots, lots * terms.lot_size,
-                      terms.amount(ticks, lots), self.today, buy.settles_on, "pending",
-                      terms.currency, terms.asset)
-        self.next_trade += 1
-        self._book(trade, effects)
-        return trade
+        return self._register(buy.book, kind, buy, sell, ticks, lots, terms.amount(ticks, lots),
+                              buy.settles_on, None, effects)
 
     def _repo_trades(self, borrower: Order, lender: Order, ticks: int, lots: int, kind: str,
                      effects) -> list[Trade]:
@@ -450,25 +445,30 @@ class Market:
         So to the borrower); the closing leg, Sc for the same securities, on the closing date."""
         terms = self.books[borrower.book].terms
         open_sum = terms.opening_sum(lots)
-        legs = []
-        for leg, buyer, seller, amount, day in (
-                ("open", lender, borrower, open_sum, self.today),
-                ("close", borrower, lender, terms.closing_sum(open_sum, ticks), terms.closes_on)):
-            trade = Trade(self.next_trade, self.seq, borrower.book, f"{kind}_repo_{leg}",
-                          buyer.order_id, seller.order_id, buyer.account, seller.account, ticks,
-                          lots, lots * terms.lot_size, amount, self.today, day, "pending",
-                          terms.currency, terms.asset, repo_id=legs[0].trade_id if legs else self.next_trade)
-            self.next_trade += 1
-            self._book(trade, effects)
-            legs.append(trade)
-        return legs
+        repo_id = self.next_trade
+        opening = self._register(borrower.book, f"{kind}_repo_open", lender, borrower, ticks, lots,
+                                 open_sum, self.today, repo_id, effects)
+        closing = self._register(borrower.book, f"{kind}_repo_close", borrower, lender, ticks, lots,
+                                 terms.closing_sum(open_sum, ticks), terms.closes_on, repo_id, effects)
+        return [opening, closing]
+
+    def _register(self, book: str, kind: str, buy: Order, sell: Order, ticks: int, lots: int,
+                  amount: Decimal, settles_on: date, repo_id: int | None, effects) -> Trade:
+        """A deal gets the next number, in order of registration, and is booked at once."""
+        terms = self.books[book].terms
+        trade = Trade(self.next_trade, self.seq, book, kind, buy.order_id, sell.order_id, buy.account,
+                      sell.account, ticks, lots, lots * terms.lot_size, amount, self.today, settles_on,
+                      "pending", terms.currency, terms.asset, repo_id=repo_id)
+        self.next_trade += 1
+        self._book(trade, effects)
+        return trade
 
     def _book(self, trade: Trade, effects) -> None:
         if trade.settles_on <= self.today:
-            self._move(trade, "moved", None, effects)
+            self._move(trade, effects)
             trade.status = "settled"
         else:
-            self._move(trade, "due", trade.settles_on, effects)
+            self._move(trade, effects, due=True)
             self.pending[trade.trade_id] = trade
 
     def _on_repo_close_early(self, event: dict, effects: Effects) -> None:
@@ -483,31 +483,22 @@ class Market:
             effects.trades.append(leg)
             return
         leg.agreed = []
-        self._unbook_due(leg, effects)
+        self._move(leg, effects, due=True, sign=-1)
         leg.settles_on, leg.amount = self.today, Decimal(event["amount"])
         self._deliver(leg, effects)
 
-    def _move(self, trade: Trade, where: str, day: date | None, effects: Effects | None):
-        """Money from buyer to seller, securities from seller to buyer."""
+    def _move(self, trade: Trade, effects: Effects, due: bool = False, sign: int = 1) -> None:
+        """Money from buyer to seller, securities from seller to buyer: now (`moved`), or as
+        due on the settlement date; `sign` −1 takes a booked due amount back."""
         for account, asset, amount in ((trade.buyer, trade.currency, -trade.amount),
                                        (trade.seller, trade.currency, trade.amount),
                                        (trade.buyer, trade.asset, Decimal(trade.units)),
                                        (trade.seller, trade.asset, -Decimal(trade.units))):
             ledger = self.ledger(account, asset)
-            if where == "moved":
-                ledger.moved += amount
+            if due:
+                ledger.add(ledger.due, trade.settles_on, sign * amount)
             else:
-                ledger.add(ledger.due, day, amount)
-            if effects is not None:
-                effects.ledgers.add((account, asset))
-
-    def _unbook_due(self, trade: Trade, effects: Effects) -> None:
-        for account, asset, amount in ((trade.buyer, trade.currency, trade.amount),
-                                       (trade.seller, trade.currency, -trade.amount),
-                                       (trade.buyer, trade.asset, -Decimal(trade.units)),
-                                       (trade.seller, trade.asset, Decimal(trade.units))):
-            ledger = self.ledger(account, asset)
-            ledger.add(ledger.due, trade.settles_on, amount)
+                ledger.moved += amount
             effects.ledgers.add((account, asset))
 
     def _reduce(self, order: Order, lots: int, effects: Effects) -> None:

@@ -23,12 +23,11 @@ from app.secondary import schemas as s
 from app.secondary.assets import is_currency
 from app.secondary.commands import AmendOrder, CancelOrder, PlaceOrder
 from app.secondary.messages import MarketError
-from app.secondary.models import Instrument, MarketOrder, MarketTrade
+from app.secondary.models import OPEN, Instrument, MarketOrder, MarketTrade
 
 bp = APIBlueprint("market_api", __name__, url_prefix="/api/v1/market", tag="Market")
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)
 STAFF = tuple(sorted(STAFF_ROLES))
-LIVE = ("active", "partial", "offered")
 MAX_ORDERS_LISTED = 500
 CENT = Decimal("0.01")
 ERRORS = {404: "No such order, or not your firm's",
@@ -232,12 +231,11 @@ def place_orders(data: dict):
 @bp.output(s.OrderOut(many=True))
 def list_orders(query: dict):
     """Your firm's orders, latest first (at most 500), with their fills"""
-    statement = select(MarketOrder).where(MarketOrder.organisation_id == current_user.organisation_id)
-    if query["status"]:
-        statement = statement.where(MarketOrder.status.in_(LIVE if query["status"] == s.LIVE else (query["status"],)))
-    if query["instrument"] is not None:
-        statement = statement.where(MarketOrder.instrument_id == query["instrument"])
-    return described(list(db.session.scalars(statement.order_by(MarketOrder.id.desc()).limit(MAX_ORDERS_LISTED))))
+    status = query["status"]
+    statuses = OPEN if status == s.LIVE else (status,) if status else None
+    columns = {} if query["instrument"] is None else {"instrument_id": query["instrument"]}
+    return described(services.own_orders(db.session, current_user.organisation_id, statuses,
+                                         limit=MAX_ORDERS_LISTED, **columns))
 
 
 @bp.get("/orders/<int:order_id>")

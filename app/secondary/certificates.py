@@ -17,6 +17,7 @@ from app.auth.roles import OrganisationKind
 from app.registers.pdf import render_document
 from app.secondary.forms import SIDE_LABELS, TRADE_STATUS_LABELS
 from app.secondary.models import MarketTrade, TradingAccount
+from app.secondary.services import firm_account_ids
 
 KIND_LABELS = {"book": _l("order book"), "direct": _l("direct deal"), "repo_open": _l("repo, opening leg"),
                "repo_close": _l("repo, closing leg")}
@@ -50,14 +51,10 @@ class FirmDeals:
     deals: int
 
 
-def _firm_accounts(organisation_id: int):
-    return select(TradingAccount.id).where(TradingAccount.organisation_id == organisation_id)
-
-
 def deal_lines(session, organisation_id: int, day: date) -> list[CertificateLine]:
     """Every deal of `day` with an account of the firm, one line per side the firm took (a
     deal between two of its own accounts gives two lines), in order of registration."""
-    mine = set(session.scalars(_firm_accounts(organisation_id)))
+    mine = firm_account_ids(session, organisation_id)
     parties = (selectinload(MarketTrade.buyer_account).joinedload(TradingAccount.organisation),
                selectinload(MarketTrade.seller_account).joinedload(TradingAccount.organisation))
     trades = session.scalars(select(MarketTrade).where(

@@ -16,7 +16,7 @@ from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
 from app.refusals import Refusal
-from app.secondary import balances, replay, schedule, sequencer
+from app.secondary import balances, replay, schedule, sequencer, surveillance
 from app.secondary.commands import Ack
 
 market_cli = AppGroup("market", help="The secondary market: trading day, balances, journal.")
@@ -94,7 +94,7 @@ def replay_journal():
     """Fold the journal from event 1 and compare trades and positions with the tables byte for
     byte; exit 1 showing the first difference."""
     replay.consistent_read(db.session)
-    head = replay.head_seq(db.session)
+    head = surveillance.head(db.session)
     replayed = replay.replay_dump(replay.replay_journal(db.session, head))
     projected = replay.projection_dump(db.session)
     db.session.rollback()

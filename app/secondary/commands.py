@@ -50,6 +50,19 @@ def own_account(batch, account_id: int, organisation_id: int) -> TradingAccount:
     return account
 
 
+def client_of(code: str | None) -> str | None:
+    """The client code an event carries: trimmed, or none."""
+    return (code or "").strip() or None
+
+
+def check_counterparty(organisation_id: int, counterparty_id: int | None) -> None:
+    """A direct deal or repo is addressed to another firm."""
+    if not counterparty_id:
+        raise MarketRefusal("counterparty_required")
+    if counterparty_id == organisation_id:
+        raise MarketRefusal("self_deal")
+
+
 def open_day_of(batch) -> date:
     """Orders go only into the day the market has opened and whose session runs now."""
     market, context = batch.market, batch.context
@@ -134,7 +147,7 @@ class PlaceOrder(Command):
             raise MarketRefusal("expiry_in_past")
         return {"kind": "order", "account": self.account_id,
                 "side": self.side, "type": self.type, "ticks": ticks, "block_ticks": block,
-                "lots": self.lots, "client": (self.client_code or "").strip() or None,
+                "lots": self.lots, "client": client_of(self.client_code),
                 "expires_on": self.expires_on and self.expires_on.isoformat()}
 
 

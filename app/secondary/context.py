@@ -27,6 +27,8 @@ class Context:
     _sessions: dict[date, TradingSession | None] = field(default_factory=dict)
     _dates: dict[date, dict[str, str]] = field(default_factory=dict)
     _terms: dict[tuple[int, date], Terms] = field(default_factory=dict)
+    _account_codes: dict[str, TradingAccount] | None = None
+    _instrument_codes: set[str] | None = None
 
     @property
     def today(self) -> date:
@@ -41,6 +43,17 @@ class Context:
         if account_id not in self._accounts:
             self._accounts[account_id] = self.session.get(TradingAccount, account_id)
         return self._accounts[account_id]
+
+    def account_by_code(self, code: str) -> TradingAccount | None:
+        """Accounts by code, loaded once per batch (a file of balances names many)."""
+        if self._account_codes is None:
+            self._account_codes = {a.code: a for a in self.session.scalars(select(TradingAccount))}
+        return self._account_codes.get(code)
+
+    def instrument_codes(self) -> set[str]:
+        if self._instrument_codes is None:
+            self._instrument_codes = set(self.session.scalars(select(Instrument.code)))
+        return self._instrument_codes
 
     def reference(self, instrument_id: int, day: date) -> Decimal | None:
         key = (instrument_id, day)
@@ -61,6 +74,9 @@ class Context:
             self._sessions[day] = self.session.scalar(
                 select(TradingSession).where(TradingSession.trading_day == day))
         return self._sessions[day]
+
+    def add_session(self, trading_session: TradingSession) -> None:
+        self._sessions[trading_session.trading_day] = trading_session
 
     def settlement_dates(self, day: date) -> dict[str, str]:
         if day not in self._dates:

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
 
 from app.calendar.services import business_calendar
 from app.domain.market import MarketRefusal
 from app.secondary.assets import is_currency
 from app.secondary.commands import Ack, Command
-from app.secondary.models import Instrument, TradingSession
+from app.secondary.models import TradingSession
 
 
 @dataclass
@@ -39,7 +38,7 @@ class OpenDay(Command):
         trading_session = TradingSession(trading_day=self.day, opens_at=self.opens_at,
                                          closes_at=self.closes_at, opened_seq=batch.market.seq)
         batch.session.add(trading_session)
-        context._sessions[self.day] = trading_session
+        context.add_session(trading_session)
         return Ack(batch.market.seq)
 
 
@@ -72,14 +71,11 @@ class LoadBalance(Command):
     user_id: int | None = None
 
     def decide(self, batch):
-        from app.secondary.models import TradingAccount
-        account = batch.session.scalar(select(TradingAccount).where(
-            TradingAccount.code == self.account_code.strip()))
+        account = batch.context.account_by_code(self.account_code.strip())
         if account is None:
             raise MarketRefusal("unknown_account")
         asset = self.asset.strip().upper()
-        if not is_currency(asset) and batch.session.scalar(
-                select(Instrument.id).where(Instrument.code == asset)) is None:
+        if not is_currency(asset) and asset not in batch.context.instrument_codes():
             raise MarketRefusal("unknown_asset", asset=asset)
         amount = _amount(self.amount, places=2 if is_currency(asset) else 0)
         batch.emit({"kind": "balance", "account": account.id, "asset": asset, "amount": str(amount)},

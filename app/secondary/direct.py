@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from app.domain import market_rules as rules
 from app.domain.market import SIDES, MarketRefusal
-from app.secondary.commands import (Ack, Command, ensure_terms, open_day_of, own_account,
-                                    tradable)
+from app.secondary.commands import (Ack, Command, check_counterparty, client_of, ensure_terms, open_day_of,
+                                    own_account, tradable)
 
 
 @dataclass
@@ -26,10 +26,7 @@ class OfferDirectDeal(Command):
 
     def decide(self, batch):
         account = own_account(batch, self.account_id, self.organisation_id)
-        if not self.counterparty_id:
-            raise MarketRefusal("counterparty_required")
-        if self.counterparty_id == self.organisation_id:
-            raise MarketRefusal("self_deal")
+        check_counterparty(self.organisation_id, self.counterparty_id)
         open_day_of(batch)
         instrument = tradable(batch, self.instrument_id, self.settlement_code)
         rules.check_lots(self.lots)
@@ -45,7 +42,7 @@ class OfferDirectDeal(Command):
         batch.emit({"kind": "direct", "id": offer_id, "book": key, "account": self.account_id,
                     "side": self.side, "ticks": ticks, "lots": self.lots,
                     "counterparty": self.counterparty_id,
-                    "client": (self.client_code or "").strip() or None},
+                    "client": client_of(self.client_code)},
                    organisation_id=self.organisation_id, user_id=self.user_id)
         return Ack(batch.market.seq, offer_id, "offered")
 
@@ -76,6 +73,6 @@ class AnswerDirectDeal(Command):
         answer_id = batch.market.seq + 1
         effects = batch.emit({"kind": "direct_accept", "id": answer_id, "offer": self.offer_id,
                               "account": account.id,
-                              "client": (self.client_code or "").strip() or None},
+                              "client": client_of(self.client_code)},
                              organisation_id=self.organisation_id, user_id=self.user_id)
         return Ack(batch.market.seq, answer_id, "filled", effects.trades)

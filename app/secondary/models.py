@@ -15,6 +15,10 @@ from app.auth.models import Organisation
 from app.db_types import ExactDecimal, UTCDateTime
 from app.extensions import db
 
+LIVE = ("active", "partial")           # order statuses still on the book
+OPEN = LIVE + ("offered",)             # … and direct offers awaiting an answer
+TRADED = ("book", "direct")            # trade kinds that are outright trades (not repo legs)
+
 PRICE = ExactDecimal(16, 4)       # tenge per share, % of face value for bonds, % p.a. for repo
 MONEY = ExactDecimal(20, 2)
 
@@ -112,7 +116,7 @@ class JournalEntry(db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), index=True)      # pages read repo terms by kind
     payload: Mapped[str] = mapped_column(Text)                      # canonical JSON
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))

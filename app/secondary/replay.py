@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.domain.market import Market, Trade
-from app.secondary.models import JournalEntry, MarketTrade, Position, SequencerHead
+from app.secondary.models import JournalEntry, MarketTrade, Position
 from app.secondary.projection import split_book
 from app.secondary.sequencer import canonical
 
@@ -56,10 +56,6 @@ def replay_journal(session, head: int | None = None) -> Replayed:
                 replayed.prices[trade.trade_id] = replayed.market.books[trade.book].terms.price(trade.ticks)
                 replayed.times[trade.trade_id] = at
     return replayed
-
-
-def head_seq(session) -> int:
-    return session.scalar(select(SequencerHead.seq).where(SequencerHead.id == 1)) or 0
 
 
 def replay_dump(replayed: Replayed) -> str:

@@ -16,11 +16,17 @@ from app.calendar.services import business_calendar
 from app.domain import market_rules as rules
 from app.domain import repo
 from app.domain.market import BUY, SELL, MarketRefusal, Terms
-from app.secondary.commands import Ack, Command, open_day_of, own_account, previous_order, tradable
+from app.secondary.commands import (Ack, Command, check_counterparty, client_of, open_day_of, own_account,
+                                    previous_order, tradable)
 from app.secondary.projection import book_key
 
 RATE_STEP = Decimal("0.01")           # repo rates in % p.a. to 0.01
 SIDES = {"borrow": BUY, "lend": SELL}  # the borrower bids the rate; the lender offers it
+
+
+def auto_code(days: int) -> str:
+    """The settlement-code column of an automatic repo book: R and the term in days."""
+    return f"R{days}"
 
 
 def rate_ticks(rate: Decimal | None) -> int:
@@ -83,7 +89,7 @@ class PlaceRepoOrder(Command):
         rules.check_lots(self.lots)
         rules.check_client_code(account.kind, self.client_code)
         ticks = rate_ticks(self.rate)
-        key = book_key(instrument.id, f"R{self.days}")
+        key = book_key(instrument.id, auto_code(self.days))
         emit_terms(batch, key, repo_terms(batch, instrument, self.days, instrument.repo_discount))
         side = SIDES[self.side]
         batch.market.check_cover(self.account_id, key, side, ticks, self.lots)
@@ -91,7 +97,7 @@ class PlaceRepoOrder(Command):
         effects = batch.emit({"kind": "order", "id": order_id, "book": key, "account": account.id,
                               "side": "buy" if side == BUY else "sell", "type": "limit",
                               "ticks": ticks, "block_ticks": ticks, "lots": self.lots,
-                              "client": (self.client_code or "").strip() or None,
+                              "client": client_of(self.client_code),
                               "expires_on": None},
                              organisation_id=self.organisation_id, user_id=self.user_id, key=self.key)
         return Ack(batch.market.seq, order_id, effects.orders[order_id].status, effects.trades)
@@ -114,10 +120,7 @@ class OfferDirectRepo(Command):
 
     def decide(self, batch):
         account = own_account(batch, self.account_id, self.organisation_id)
-        if not self.counterparty_id:
-            raise MarketRefusal("counterparty_required")
-        if self.counterparty_id == self.organisation_id:
-            raise MarketRefusal("self_deal")
+        check_counterparty(self.organisation_id, self.counterparty_id)
         open_day_of(batch)
         instrument = tradable(batch, self.instrument_id, "T0")
         _check(repo.check_direct_term, self.days, 90)
@@ -134,7 +137,7 @@ class OfferDirectRepo(Command):
         batch.emit({"kind": "direct", "id": offer_id, "book": key, "account": account.id,
                     "side": "buy" if side == BUY else "sell", "ticks": ticks, "lots": self.lots,
                     "counterparty": self.counterparty_id,
-                    "client": (self.client_code or "").strip() or None},
+                    "client": client_of(self.client_code)},
                    organisation_id=self.organisation_id, user_id=self.user_id)
         return Ack(batch.market.seq, offer_id, "offered")
 

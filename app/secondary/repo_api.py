@@ -177,13 +177,13 @@ def is_staff() -> bool:
 
 def own_repo(repo_id: int) -> reads.RepoView:
     view = reads.repo_of(db.session, repo_id)
-    if view is None or view.side_of(reads.firm_accounts(db.session, current_user.organisation_id)) is None:
+    if view is None or view.side_of(services.firm_account_ids(db.session, current_user.organisation_id)) is None:
         raise ApiError(404, "not_found", _("There is no such repo."))
     return view
 
 
 def mine() -> set[int]:
-    return reads.firm_accounts(db.session, current_user.organisation_id)
+    return services.firm_account_ids(db.session, current_user.organisation_id)
 
 
 # --- instructions ----------------------------------------------------------------------------------

@@ -21,23 +21,16 @@ from app.calendar.services import business_calendar
 from app.domain import repo
 from app.domain.calendar import almaty_date
 from app.domain.market import Terms
-from app.secondary.models import (Instrument, JournalEntry, MarketOrder, MarketTrade, ReferencePrice,
-                                  TradingAccount)
+from app.secondary.models import LIVE, Instrument, JournalEntry, MarketOrder, MarketTrade, ReferencePrice
+from app.secondary.projection import book_key
+from app.secondary.repo import auto_code
+from app.secondary.services import with_firm
 
 AUTO, DIRECT = "auto", "direct"
-LIVE = ("active", "partial")
 OPEN_LEG = ("pending", "failed")          # a closing leg not yet delivered
 BORROWER, LENDER = "buyer", "seller"      # the closing leg's sides: the borrower buys back
 DISCOUNT_PLACES = Decimal("0.0001")
 MAX_REPOS = 200
-
-
-def auto_code(days: int) -> str:
-    return f"R{days}"
-
-
-def book_of(instrument_id: int, code: str) -> str:
-    return f"{instrument_id}/{code}"
 
 
 # --- automatic repo books ----------------------------------------------------------------------
@@ -188,8 +181,8 @@ def arithmetic(instrument: Instrument, set_terms: BookTerms, reference: Decimal 
 
 def _arithmetics(session, items: list[tuple[MarketOrder | MarketTrade, int]]) -> list[Arithmetic | None]:
     """The arithmetic of each (order or opening leg, lots), with two queries for them all."""
-    history = book_terms(session, {book_of(row.instrument_id, row.settlement_code) for row, _lots in items})
-    found = [(row, lots, terms_at(history.get(book_of(row.instrument_id, row.settlement_code), []), row.seq))
+    history = book_terms(session, {book_key(row.instrument_id, row.settlement_code) for row, _lots in items})
+    found = [(row, lots, terms_at(history.get(book_key(row.instrument_id, row.settlement_code), []), row.seq))
              for row, lots in items]
     wanted = {(row.instrument_id, set_terms.day) for row, _lots, set_terms in found if set_terms}
     references = {}
@@ -237,16 +230,11 @@ class RepoView:
         return LENDER if self.closing.seller_account_id in account_ids else None
 
 
-def firm_accounts(session, organisation_id: int) -> set[int]:
-    return set(session.scalars(select(TradingAccount.id).where(TradingAccount.organisation_id == organisation_id)))
-
-
 def repos(session, organisation_id: int | None, open_only: bool = False) -> list[RepoView]:
     """A firm's repos (every firm's for None), the newest first."""
     query = select(MarketTrade).where(MarketTrade.repo_id.is_not(None))
     if organisation_id is not None:
-        mine = select(TradingAccount.id).where(TradingAccount.organisation_id == organisation_id)
-        query = query.where(MarketTrade.buyer_account_id.in_(mine) | MarketTrade.seller_account_id.in_(mine))
+        query = query.where(with_firm(organisation_id))
     trades = session.scalars(query.order_by(MarketTrade.repo_id.desc(), MarketTrade.id).limit(2 * MAX_REPOS))
     views = _views(session, list(trades))
     return [view for view in views if view.is_open] if open_only else views

@@ -108,7 +108,7 @@ def _page(order_form: RepoOrderForm, offer_form: DirectRepoForm) -> dict:
             "own_orders": reads.live_repo_orders(db.session, _firm()),
             "received": reads.repo_offers(db.session, _firm(), received=True),
             "sent": reads.repo_offers(db.session, _firm(), received=False),
-            "repos": reads.repos(db.session, _firm(), open_only), "mine": reads.firm_accounts(db.session, _firm()),
+            "repos": reads.repos(db.session, _firm(), open_only), "mine": services.firm_account_ids(db.session, _firm()),
             "firm_names": {firm.id: firm.name for firm in reference.member_firms(db.session)},
             "accounts": _accounts(), "action_form": ActionForm(formdata=None)}
 
@@ -190,7 +190,7 @@ def _repo(repo_id: int) -> tuple[reads.RepoView, str | None]:
         abort(404)
     if current_user.role in STAFF_ROLES:
         return view, None
-    side = view.side_of(reads.firm_accounts(db.session, _firm()))
+    side = view.side_of(services.firm_account_ids(db.session, _firm()))
     if side is None:
         abort(404)
     return view, side

@@ -13,12 +13,10 @@ from sqlalchemy import func, select
 from app.clock.services import now
 from app.domain.calendar import almaty_date, almaty_instant
 from app.domain.ledger import Ledger
-from app.secondary import sequencer
+from app.secondary import sequencer, surveillance
 from app.secondary.messages import MarketError
-from app.secondary.models import (Instrument, MarketOrder, MarketTrade, Position, ReferencePrice,
+from app.secondary.models import (LIVE, TRADED, Instrument, MarketOrder, MarketTrade, Position, ReferencePrice,
                                   TradingAccount, TradingSession)
-
-LIVE = ("active", "partial")
 
 
 def execute(session, command):
@@ -39,7 +37,11 @@ def current_session(session) -> TradingSession | None:
 
 
 def market_day(session) -> date:
-    trading_session = current_session(session)
+    return day_of(current_session(session))
+
+
+def day_of(trading_session: TradingSession | None) -> date:
+    """The session's trading day; today's Almaty date before any session was opened."""
     return trading_session.trading_day if trading_session else almaty_date(now())
 
 
@@ -91,41 +93,32 @@ class Quote:
 
 def quotes(session, day: date) -> list[Quote]:
     """Bid, ask, last, change against the reference price and the day's volume, per book."""
-    out = []
     references = dict(session.execute(select(ReferencePrice.instrument_id, ReferencePrice.price)
                                       .where(ReferencePrice.trading_day == day)).all())
-    for instrument in session.scalars(select(Instrument).order_by(Instrument.code)):
-        for code in instrument.codes:
-            bids, asks = book_depth(session, instrument.id, code, 1)
-            trades = _day_trades(session, instrument.id, code, day)
-            out.append(Quote(instrument, code, bids[0].price if bids else None,
-                             asks[0].price if asks else None, trades["last"],
-                             references.get(instrument.id), trades["lots"], trades["amount"],
-                             trades["count"]))
-    return out
-
-
-def _day_trades(session, instrument_id: int, code: str, day: date) -> dict:
-    where = (MarketTrade.instrument_id == instrument_id, MarketTrade.settlement_code == code,
-             MarketTrade.trade_day == day, MarketTrade.kind.in_(("book", "direct")))
-    lots, amount, count = session.execute(
-        select(func.coalesce(func.sum(MarketTrade.lots), 0),
-               func.coalesce(func.sum(MarketTrade.amount), 0), func.count()).where(*where)).one()
-    last = session.scalar(select(MarketTrade.price).where(*where).order_by(MarketTrade.id.desc()).limit(1))
-    return {"lots": int(lots), "amount": Decimal(amount), "count": count, "last": last}
+    return [Quote(book.instrument, book.code, book.best_bid, book.best_ask, book.last,
+                  references.get(book.instrument.id), book.lots, book.amount, book.trades)
+            for book in surveillance.books(session, day)]
 
 
 def recent_trades(session, instrument_id: int, code: str, limit: int = 20) -> list[MarketTrade]:
     return list(session.scalars(select(MarketTrade).where(
         MarketTrade.instrument_id == instrument_id, MarketTrade.settlement_code == code,
-        MarketTrade.kind.in_(("book", "direct"))).order_by(MarketTrade.id.desc()).limit(limit)))
+        MarketTrade.kind.in_(TRADED)).order_by(MarketTrade.id.desc()).limit(limit)))
 
 
-def orders_of(session, organisation_id: int, day: date | None = None, live_only=False):
-    query = select(MarketOrder).where(MarketOrder.organisation_id == organisation_id)
-    if live_only:
-        query = query.where(MarketOrder.status.in_(LIVE + ("offered",)))
-    return list(session.scalars(query.order_by(MarketOrder.id.desc()).limit(200)))
+def firm_accounts(organisation_id: int):
+    """The ids of a firm's trading accounts, as a subquery."""
+    return select(TradingAccount.id).where(TradingAccount.organisation_id == organisation_id)
+
+
+def firm_account_ids(session, organisation_id: int) -> set[int]:
+    return set(session.scalars(firm_accounts(organisation_id)))
+
+
+def with_firm(organisation_id: int):
+    """Trades in which one of the firm's accounts is the buyer or the seller."""
+    mine = firm_accounts(organisation_id)
+    return MarketTrade.buyer_account_id.in_(mine) | MarketTrade.seller_account_id.in_(mine)
 
 
 def trades_of(session, organisation_id: int | None, day: date | None = None) -> list[MarketTrade]:
@@ -133,8 +126,7 @@ def trades_of(session, organisation_id: int | None, day: date | None = None) -> 
     if day is not None:
         query = query.where(MarketTrade.trade_day == day)
     if organisation_id is not None:
-        mine = select(TradingAccount.id).where(TradingAccount.organisation_id == organisation_id)
-        query = query.where(MarketTrade.buyer_account_id.in_(mine) | MarketTrade.seller_account_id.in_(mine))
+        query = query.where(with_firm(organisation_id))
     return list(session.scalars(query))
 
 
@@ -162,24 +154,21 @@ def positions(session, organisation_id: int | None, day: date) -> list[PositionV
     return out
 
 
-def failed_trades(session, organisation_id: int | None = None) -> list[MarketTrade]:
-    trades = [t for t in trades_of(session, organisation_id) if t.status in ("failed", "pending")]
-    return sorted(trades, key=lambda t: (t.status != "failed", t.settles_on, t.id))
-
-
-def live_count_by_status(session) -> dict[str, int]:
-    rows = session.execute(select(MarketOrder.status, func.count()).group_by(MarketOrder.status)).all()
-    return dict(rows)
+def failed_trades(session, organisation_id: int) -> list[MarketTrade]:
+    """The firm's deals whose settlement failed, oldest settlement date first."""
+    return list(session.scalars(select(MarketTrade).where(MarketTrade.status == "failed", with_firm(organisation_id))
+                                .order_by(MarketTrade.settles_on, MarketTrade.id)))
 
 
 # -- a member firm's pages -------------------------------------------------------------------
 
-def own_orders(session, organisation_id: int, status: str | None = None, day: date | None = None,
-               limit: int = 500) -> list[MarketOrder]:
-    """A firm's orders and offers, newest first; `day` is the Almaty day they were placed on."""
-    query = select(MarketOrder).where(MarketOrder.organisation_id == organisation_id)
-    if status:
-        query = query.where(MarketOrder.status == status)
+def own_orders(session, organisation_id: int, statuses: tuple[str, ...] | None = None, day: date | None = None,
+               limit: int = 500, **columns) -> list[MarketOrder]:
+    """A firm's orders and offers, newest first; `day` is the Almaty day they were placed on;
+    `columns` are further equalities (instrument_id, settlement_code, board)."""
+    query = select(MarketOrder).where(MarketOrder.organisation_id == organisation_id).filter_by(**columns)
+    if statuses:
+        query = query.where(MarketOrder.status.in_(statuses))
     if day is not None:
         start = almaty_instant(day, time())
         query = query.where(MarketOrder.placed_at >= start, MarketOrder.placed_at < start + timedelta(days=1))

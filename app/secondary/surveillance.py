@@ -9,10 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.auth.models import Organisation, User
-from app.secondary.models import Instrument, JournalEntry, MarketOrder, MarketTrade, SequencerHead
-from app.secondary.services import LIVE
-
-TRADED = ("book", "direct")
+from app.secondary.models import LIVE, TRADED, Instrument, JournalEntry, MarketOrder, MarketTrade, SequencerHead
 
 
 @dataclass(frozen=True)

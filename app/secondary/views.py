@@ -15,7 +15,6 @@ from app.auth.access import any_role, roles_required
 from app.auth.roles import Role
 from app.extensions import db
 from app.pages import apply, show_error
-from app.secondary import models  # noqa: F401  (the tables belong to this feature)
 from app.secondary import reference, schedule, services
 from app.secondary.assets import is_currency
 from app.secondary.commands import AmendOrder, CancelOrder, PlaceOrder
@@ -25,7 +24,7 @@ from app.secondary.forms import (ORDER_STATUS_LABELS, SIDE_LABELS, TRADE_STATUS_
                                  AmendForm, AnswerForm, DirectOfferForm, OrderFilterForm, OrderForm, SettlementForm,
                                  account_choices, new_key)
 from app.secondary.messages import MarketError
-from app.secondary.models import Instrument, MarketOrder, MarketTrade
+from app.secondary.models import OPEN, Instrument, MarketOrder, MarketTrade
 from app.secondary.reference_forms import ACCOUNT_KIND_LABELS
 
 bp = Blueprint("market", __name__, url_prefix="/market")
@@ -68,7 +67,7 @@ def _session_banner() -> dict:
     schedule.advance_due(db.session)       # a session past its close time closes on first sight
     trading_session = services.current_session(db.session)
     return {"trading_session": trading_session, "market_open": services.is_open(trading_session),
-            "day": services.market_day(db.session)}
+            "day": services.day_of(trading_session)}
 
 
 def _accounts():
@@ -130,8 +129,8 @@ def _screen(instrument: Instrument, code: str, form: OrderForm, amending=None) -
     """Everything the trading screen shows; `amending` is (order id, refused amend form)."""
     banner = _session_banner()
     bids, asks = services.book_depth(db.session, instrument.id, code, 10)
-    own = [order for order in services.orders_of(db.session, _firm(), live_only=True)
-           if order.instrument_id == instrument.id and order.settlement_code == code and order.board == "book"]
+    own = services.own_orders(db.session, _firm(), OPEN, instrument_id=instrument.id, settlement_code=code,
+                              board="book")
     reference_price = reference.reference_price(db.session, instrument.id, banner["day"])
     return {"instrument": instrument, "code": code, "form": form, "ladder": list(zip_longest(bids, asks)),
             "own": own, "own_levels": {(order.side, order.price) for order in own},
@@ -194,9 +193,10 @@ def orders():
     filters = OrderFilterForm(request.args)
     filters.validate()
     banner = _session_banner()
-    failed = [trade for trade in services.failed_trades(db.session, _firm()) if trade.status == "failed"]
-    return render_template("secondary/orders.html", filters=filters, firm_id=_firm(), failed=failed,
-                           orders=services.own_orders(db.session, _firm(), filters.status.data, filters.day.data),
+    statuses = (filters.status.data,) if filters.status.data else None
+    return render_template("secondary/orders.html", filters=filters, firm_id=_firm(),
+                           failed=services.failed_trades(db.session, _firm()),
+                           orders=services.own_orders(db.session, _firm(), statuses, filters.day.data),
                            trades=services.trades_of(db.session, _firm(), filters.day.data or banner["day"]),
                            action_form=ActionForm(formdata=None), **banner)
 
@@ -246,7 +246,8 @@ def _offer(form: DirectOfferForm) -> OfferDirectDeal:
 
 
 def _direct_page(form: DirectOfferForm, answering=None) -> dict:
-    sent = [order for order in services.own_orders(db.session, _firm()) if order.counterparty_id is not None]
+    sent = [order for order in services.own_orders(db.session, _firm(), board="direct")
+            if order.counterparty_id is not None]        # not the orders that answered others' offers
     return {"form": form, "sent": sent, "received": services.offers_to(db.session, _firm()),
             "answering": answering, "accounts": _accounts(), "action_form": ActionForm(formdata=None),
             "firm_names": {firm.id: firm.name for firm in reference.member_firms(db.session)},

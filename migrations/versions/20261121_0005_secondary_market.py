@@ -102,6 +102,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_market_journal')),
     sa.UniqueConstraint('organisation_id', 'idempotency_key', name=op.f('uq_market_journal_organisation_id'))
     )
+    with op.batch_alter_table('market_journal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_market_journal_kind'), ['kind'], unique=False)
+
     op.create_table('market_orders',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
@@ -195,6 +198,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_market_orders_account_id'))
 
     op.drop_table('market_orders')
+    with op.batch_alter_table('market_journal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_market_journal_kind'))
+
     op.drop_table('market_journal')
     op.drop_table('market_reference_prices')
     op.drop_table('market_accounts')
