@@ -5,6 +5,8 @@ BIN     := $(VENV)/bin
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 WORKERS ?= 2
+# Threads per worker: the market's concurrent orders in one worker share one commit.
+THREADS ?= 8
 export FLASK_APP := wsgi.py
 
 .PHONY: run test setup setup-dev translations extract-messages serve clean
@@ -15,12 +17,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+# The lock files pin the whole resolved set, so a fresh machine installs what the tests ran on.
+$(VENV)/.runtime: requirements.txt requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt -c requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt -c requirements-dev.lock
 	touch $@ $(VENV)/.runtime
 
 setup: $(VENV)/.runtime translations
@@ -34,14 +37,15 @@ extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -N -i app/translations/messages.pot -d app/translations
 
-## The desk on SQLite with demo data at http://$(HOST):$(PORT), served by gunicorn.
+## The desk on SQLite with demo data at http://$(HOST):$(PORT), served by gunicorn, with the
+## worker process beside it (scripts/run_desk.sh).
 ## The sandbox clock is on here: this is a rehearsal desk, not production.
 run: setup
 	$(BIN)/flask db upgrade
 	@echo "Demo logins (role login password):"
 	@SANDBOX_CLOCK=1 $(BIN)/flask demo seed
 	@echo "Auction Desk: http://$(HOST):$(PORT)"
-	SANDBOX_CLOCK=1 $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	SANDBOX_CLOCK=1 bash scripts/run_desk.sh $(HOST) $(PORT) $(WORKERS) $(THREADS)
 
 ## Every test, on SQLite and on PostgreSQL (a throwaway cluster unless DATABASE_URL is given).
 test: setup-dev

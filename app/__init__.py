@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         instance_path=str(ROOT / "instance"),
     )
     load_config(app, test_config)
+    register_converters(app)
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
@@ -28,6 +29,12 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_converters(app: APIFlask) -> None:
+    from app.routing import register_converters as add_converters
+
+    add_converters(app)
 
 
 def register_extensions(app: APIFlask) -> None:
@@ -44,11 +51,14 @@ def register_extensions(app: APIFlask) -> None:
 
 
 def register_security(app: APIFlask) -> None:
+    from app import input_guard, transaction
     from app.auth import sessions
     from app.auth.access import enforce_access
     from app.security import register_security as add_headers
 
+    transaction.register(app)   # first: the edge that commits runs after every other hook
     add_headers(app)
+    input_guard.register(app)   # before any view or loader reads the request's text
     sessions.configure(app)
     app.before_request(enforce_access)
 
@@ -109,10 +119,11 @@ def register_commands(app: APIFlask) -> None:
     from app.auth.cli import orgs_cli, users_cli
     from app.calendar.cli import calendar_cli
     from app.demo.cli import demo_cli
+    from app.jobs.cli import worker_cli
     from app.registers.cli import registers_cli
     from app.secondary.cli import market_cli
     from app.subscriptions.cli import subscriptions_cli
 
     for group in (audit_cli, users_cli, orgs_cli, calendar_cli, demo_cli, auctions_cli, registers_cli,
-                  subscriptions_cli, market_cli):
+                  subscriptions_cli, market_cli, worker_cli):
         app.cli.add_command(group)

@@ -42,7 +42,10 @@ def defaults(instance_path: str) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
         # A CSRF token must outlive a 3-hour bid window; it never outlives the session itself.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
-        "LOGIN_FAILURE_LIMIT": int(os.environ.get("LOGIN_FAILURE_LIMIT", "100")),
+        # Failed logins an hour: for one login from one address, and from one address in all
+        # (an office behind one NAT address shares the second).
+        "LOGIN_FAILURE_LIMIT": int(os.environ.get("LOGIN_FAILURE_LIMIT", "10")),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100")),
         "LOGIN_FAILURE_WINDOW": timedelta(hours=1),
         "PASSWORD_HASH_PROFILE": "rfc_9106_low_memory",
         "BABEL_DEFAULT_LOCALE": "ru",

@@ -62,3 +62,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-self.scale)
         return Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+
+
+# The largest values the integer columns hold on every backend (PostgreSQL is the narrower):
+# an id is an INTEGER, a count of securities a BIGINT. Input beyond them is refused at the edge.
+ID_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1

@@ -28,7 +28,6 @@ def apply(form, operation, done, back: str):
         db.session.rollback()
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(str(done(result) if callable(done) else done), "success")
     return redirect(back)
 

@@ -18,6 +18,17 @@ a market journal yet (a throwaway one: `scripts/pg_throwaway.sh`).
 At the end the journal is folded afresh and compared with the projected trades and positions
 (`replay=identical`). Ends with `orders_per_second=<n> workers=<w> batch=<b> p99_ms=<x>` for
 W workers with batches of B.
+
+    python bench/market_service.py --per-request --database-url URL [--clients 16]
+                                   [--workers 2] [--threads 8] [--seconds 20] [--rate 100]
+
+One order per request, as a dealer's trading screen sends them: a real gunicorn (gthread, W
+workers × T threads) serves the app on the database; C clients, one keep-alive connection and
+one firm with an API token each, POST single orders to /api/v1/market/orders for S seconds
+(saturation), then the same clients GET /api/v1/me for S seconds (the authenticated floor);
+then orders are offered open loop at R per second for S seconds (p50/p99 from the instant each
+was due). Every acknowledged order must be in the journal exactly once. Ends with
+`orders_per_s=<n> floor_per_s=<n> ratio=<r> p50_ms=<x> p99_ms=<x>`.
 """
 import argparse
 import multiprocessing
@@ -36,8 +47,9 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.auth.roles import OrganisationKind  # noqa: E402
-from app.auth.services import create_organisation  # noqa: E402
+from app.auth.models import Organisation  # noqa: E402
+from app.auth.roles import OrganisationKind, Role  # noqa: E402
+from app.auth.services import create_api_token, create_organisation, create_user  # noqa: E402
 from app.clock.services import set_sandbox_time, wall_now  # noqa: E402
 from app.domain.calendar import ALMATY  # noqa: E402
 from app.domain.isin import isin_is_valid  # noqa: E402
@@ -48,6 +60,7 @@ from app.secondary.day import LoadBalance, OpenDay  # noqa: E402
 from app.secondary.messages import MarketError  # noqa: E402
 from app.secondary.models import JournalEntry, MarketTrade  # noqa: E402
 from app.secondary.replay import first_difference, projection_dump, replay_dump, replay_journal  # noqa: E402
+from bench.http_load import Gunicorn, Outcome, open_loop, saturate  # noqa: E402
 
 DAY = date(2027, 3, 10)           # a Wednesday; the sandbox clock stands at noon
 REFERENCE = Decimal("1000")
@@ -203,6 +216,91 @@ def verify(url: str) -> tuple[int, int]:
     return events, trades
 
 
+# --- one order per request, through gunicorn ---------------------------------------------------
+
+ORDERS_PATH = "/api/v1/market/orders"
+
+
+def add_dealers(url: str, market: dict) -> list[str]:
+    """A participant with an API token for each firm; the raw tokens, in the firms' order."""
+    app = create_app({**config(url), "PASSWORD_HASH_PROFILE": "cheapest"})
+    tokens = []
+    with app.app_context():
+        for number, (organisation_id, _account) in enumerate(market["accounts"]):
+            firm = db.session.get(Organisation, organisation_id)
+            user = create_user(db.session, f"bench_dealer_{number}", f"Bench dealer {number}", Role.PARTICIPANT,
+                               firm, "Bench-password-42", wall_now())
+            tokens.append(create_api_token(db.session, user, "bench", wall_now())[1])
+        db.session.commit()
+        db.engine.dispose()
+    return tokens
+
+
+def order_request(market: dict, tokens: list[str], run: str):
+    """Client n trades for firm n: random limit orders within five steps of the reference."""
+    def build(client: int, number: int):
+        rng = random.Random(f"{run}-{client}-{number}")
+        firm = client % len(tokens)
+        body = {"account": market["accounts"][firm][1], "instrument": rng.choice(market["instruments"]),
+                "settlement_code": "T0", "side": rng.choice(("buy", "sell")), "type": "limit",
+                "lots": rng.randint(1, 10), "price": str(REFERENCE + STEP * rng.randint(-5, 5))}
+        headers = {"Authorization": f"Bearer {tokens[firm]}", "Idempotency-Key": f"{run}-{client}-{number}"}
+        return "POST", ORDERS_PATH, body, headers
+    return build
+
+
+def me_request(tokens: list[str]):
+    def build(client: int, _number: int):
+        return "GET", "/api/v1/me", None, {"Authorization": f"Bearer {tokens[client % len(tokens)]}"}
+    return build
+
+
+def exactly_once(url: str, outcomes: list[Outcome]) -> tuple[int, int]:
+    """(lost, duplicated): acknowledged orders missing from the journal, and journaled twice."""
+    keys = [request[3]["Idempotency-Key"] for outcome in outcomes for request, _status, _data in outcome.answers]
+    app = create_app(config(url))
+    with app.app_context():
+        journaled = []
+        for first in range(0, len(keys), 1000):
+            journaled += db.session.scalars(select(JournalEntry.idempotency_key).where(
+                JournalEntry.idempotency_key.in_(keys[first:first + 1000])))
+        db.engine.dispose()
+    return len(set(keys) - set(journaled)), len(journaled) - len(set(journaled))
+
+
+def show_http(name: str, outcome: Outcome) -> None:
+    statuses = ",".join(f"{status}:{count}" for status, count in sorted(outcome.answered.items()))
+    print(f"{name}: answered={outcome.sent} ok={outcome.ok} seconds={outcome.seconds:.1f} "
+          f"per_s={outcome.per_second:.0f} p50_ms={percentile(sorted(outcome.latencies), 0.5) * 1000:.1f} "
+          f"p99_ms={percentile(sorted(outcome.latencies), 0.99) * 1000:.1f} statuses={statuses}", flush=True)
+
+
+def per_request(args) -> None:
+    if not (args.database_url or "").startswith("postgresql"):
+        sys.exit("--per-request needs --database-url of a throwaway PostgreSQL (scripts/pg_throwaway.sh)")
+    url = args.database_url
+    market = set_up(url, args.clients)
+    tokens = add_dealers(url, market)
+    environment = {"DATABASE_URL": url, "SECRET_KEY": "bench-" * 8, "SANDBOX_CLOCK": "1",
+                   "DESK_ENV": "development"}
+    print(f"gunicorn gthread workers={args.workers} threads={args.threads} clients={args.clients}", flush=True)
+    with Gunicorn(environment, args.workers, args.threads) as server:
+        saturate(server.port, args.clients, 2, me_request(tokens))             # warm every worker
+        orders = saturate(server.port, args.clients, args.seconds, order_request(market, tokens, "sat"))
+        show_http("orders", orders)
+        floor = saturate(server.port, args.clients, args.seconds, me_request(tokens))
+        show_http("floor GET /api/v1/me", floor)
+        paced = open_loop(server.port, args.rate, args.seconds, order_request(market, tokens, "paced"))
+        show_http(f"orders offered at {args.rate:g}/s", paced)
+    lost, duplicated = exactly_once(url, [orders, paced])
+    events, trades = verify(url)
+    print(f"journal_events={events} trades={trades} replay=identical lost={lost} duplicated={duplicated}")
+    paced_latencies = sorted(paced.latencies)
+    print(f"orders_per_s={orders.per_second:.0f} floor_per_s={floor.per_second:.0f} "
+          f"ratio={orders.per_second / floor.per_second:.2f} p50_ms={percentile(paced_latencies, 0.5) * 1000:.1f} "
+          f"p99_ms={percentile(paced_latencies, 0.99) * 1000:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
@@ -210,7 +308,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--orders", type=int, default=2000, help="orders per worker with batches of --batch")
     parser.add_argument("--single-orders", type=int, default=100, help="orders per worker with batches of 1")
+    parser.add_argument("--per-request", action="store_true", help="one order per request through gunicorn")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rate", type=float, default=100, help="orders per second offered in the open loop")
     args = parser.parse_args()
+    if args.per_request:
+        per_request(args)
+        return
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         market = set_up(url, max(args.workers, 2))

@@ -3,12 +3,15 @@
 #
 # The whole suite twice: on SQLite, then on PostgreSQL — DATABASE_URL if given, otherwise a
 # throwaway cluster. Installs missing Debian packages first when run as root (see
-# scripts/install_system_packages.sh). Fails if either run fails.
+# scripts/install_system_packages.sh). Fails if either run fails. Tests run in parallel with
+# pytest-xdist, one worker per core (TEST_WORKERS=N to choose, TEST_WORKERS=0 for none); on
+# PostgreSQL each worker has a database of its own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${VENV:-.venv}/bin/python"
-PYTEST=("$PYTHON" -m pytest -p no:cacheprovider "$@")
+WORKERS="${TEST_WORKERS:-$(nproc)}"
+PYTEST=("$PYTHON" -m pytest -p no:cacheprovider -n "$WORKERS" "$@")
 
 bash scripts/install_system_packages.sh || exit 1
 

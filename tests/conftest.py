@@ -1,4 +1,5 @@
-"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL truncated after),
+"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL truncated after; one
+PostgreSQL database per xdist worker),
 the app, clients, factories and `login_as(role)`.
 
 The suite runs on SQLite unless DATABASE_URL names a PostgreSQL database (`make test` does both).
@@ -11,7 +12,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.auth import services
@@ -58,17 +59,39 @@ class DeskClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+def _engine(database_url: str, **kwargs):
+    return create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1), **kwargs)
+
+
+def _worker_database(database_url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own on the same server
+    (`<name>_gw0`, `<name>_gw1`, …), created afresh: workers truncate theirs after each test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return database_url
+    url = make_url(database_url)
+    name = f"{url.database}_{worker}"
+    engine = _engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory) -> str:
-    """Migrated once per session: a SQLite file to copy, or the PostgreSQL database itself."""
+    """Migrated once per session (per xdist worker): a SQLite file to copy, or the worker's
+    PostgreSQL database itself."""
     if ON_POSTGRES:
-        engine = create_engine(ENV_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        database_url = _worker_database(ENV_URL)
+        engine = _engine(database_url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        _migrate(ENV_URL)
-        return ENV_URL
+        _migrate(database_url)
+        return database_url
     path = tmp_path_factory.mktemp("template") / "desk.sqlite3"
     _migrate(f"sqlite:///{path}")
     return str(path)
@@ -108,13 +131,11 @@ def make_app(database_url, tmp_path) -> Callable:
 
 
 def _truncate(database_url: str) -> None:
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _engine(database_url)
     tables = ", ".join(table.name for table in db.metadata.sorted_tables)
     with engine.begin() as connection:
+        # TRUNCATE fires no row triggers: the audit heads go too, and streams start afresh.
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        connection.execute(text(
-            "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :genesis)"
-        ), {"genesis": "0" * 64})
     engine.dispose()
 
 

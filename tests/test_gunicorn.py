@@ -79,7 +79,9 @@ def gunicorn(database_url, make_user, tmp_path):
         LOGIN_FAILURE_LIMIT=str(LIMIT), DESK_ENV="development",
     )
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{server.host}:{server.port}",
+        sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8", "--workers", "2",
+        # One connection at a time per worker, so an idle connection steers requests (below).
+        "--worker-connections", "1", "--bind", f"{server.host}:{server.port}",
         "--chdir", str(ROOT), "--access-logfile", str(server.access_log),
         "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "wsgi:app",
     ]
@@ -126,7 +128,8 @@ class Browser:
 
 
 def idle_connection(server: Server) -> socket.socket:
-    """Occupies whichever worker accepts it until closed: a sync worker waits for the request."""
+    """Occupies whichever worker accepts it until closed: the worker waits for the request and,
+    allowed one connection at a time, accepts no other."""
     connection = socket.create_connection((server.host, server.port))
     time.sleep(ACCEPT_PAUSE)
     return connection

@@ -65,7 +65,6 @@ def organisations():
         except IdentityError as error:
             refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Organisation “%(name)s” created.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
     rows = services.organisations(db.session, **filters.values()) if filters.validate() else []
@@ -87,7 +86,6 @@ def organisation(org_id: int):
         except IdentityError as error:
             refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Organisation “%(name)s” saved.", name=org.name), "success")
             return redirect(url_for("admin.organisation", org_id=org.id))
     return render_template("admin/organisation.html", org=org, form=form), REFUSED if form.is_submitted() else 200
@@ -112,7 +110,6 @@ def users():
         except IdentityError as error:
             refuse(form, error)
         else:
-            db.session.commit()
             flash(_("User %(login)s created.", login=user.login), "success")
             return redirect(url_for("admin.users"))
     rows = services.users(db.session, wall_now(), *session_limits(), **filters.values()) if filters.validate() else []
@@ -137,7 +134,6 @@ def user(user_id: int):
         except IdentityError as error:
             refuse(form, error)
         else:
-            db.session.commit()
             flash(_("User %(login)s saved.", login=target.login), "success")
             return redirect(url_for("admin.user", user_id=target.id))
     return render_user(target, form, PasswordResetForm(formdata=None))
@@ -155,7 +151,6 @@ def reset_password(user_id: int):
         except IdentityError as error:
             refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Password of %(login)s reset; all their sessions have ended.", login=target.login), "success")
             return redirect(url_for("admin.user", user_id=target.id))
     edit_form = UserEditForm(formdata=None, obj=target)

@@ -10,6 +10,9 @@ Conventions for money, for every feature's API:
   SPEC gives them. Input with more places than allowed is refused, never rounded: a silently
   rounded bid price would be a different bid. Output is quantised to `places`.
 - Quantities of securities are whole numbers and travel as JSON integers.
+- Every integer is bounded to the range of the column it ends in: `BoundedInteger` (ids and small
+  counts, an INTEGER column: ±2³¹) unless given `maximum=BIGINT_MAX` (quantities, BIGINT). A
+  number beyond it is a 422 naming the field, never a database error.
 - Times are ISO 8601 with an offset (`AwareDateTime`): input without an offset is refused;
   the desk stores UTC and answers in Almaty time (+05:00).
 """
@@ -19,11 +22,13 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
+from app.db_types import ID_MAX
 from app.domain.calendar import ALMATY
 
 MAX_WHOLE_DIGITS = 20
+MAX_FRACTION_DIGITS = 12     # an unbounded fraction ("places=None") still has an end
 
 
 class Localised:
@@ -37,6 +42,17 @@ class Localised:
         if isinstance(message, str):
             return super().make_error(key, **kwargs)
         return ValidationError(str(message))
+
+
+class BoundedInteger(Localised, fields.Integer):
+    """A JSON integer within its column's range (a Range validator, so the document shows it)."""
+
+    default_error_messages = {"invalid": _l("Send a whole number.")}
+
+    def __init__(self, *, maximum: int = ID_MAX, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate.Range(
+            min=-maximum - 1, max=maximum, error=_l("Give a whole number from {min} to {max}.")))
 
 
 class DecimalString(Localised, fields.Decimal):
@@ -86,7 +102,7 @@ def decimal_pattern(places: int | None, signed: bool = False) -> str:
     whole = f"[0-9]{{1,{MAX_WHOLE_DIGITS}}}"
     if places == 0:
         return f"^{sign}{whole}$"
-    fraction = "[0-9]+" if places is None else f"[0-9]{{1,{places}}}"
+    fraction = f"[0-9]{{1,{places or MAX_FRACTION_DIGITS}}}"
     return f"^{sign}{whole}(\\.{fraction})?$"
 
 

@@ -31,7 +31,10 @@ answers in Almaty time (+05:00); a time sent without an offset is refused.
 
 **Errors** are JSON `{"code": …, "message": …, "details": …}`: `code` is stable for programs,
 `message` is for people, in the user's language. A request that fails validation gets 422 with
-code `validation_error` and the messages per field in `details.<location>.<field>`.
+code `validation_error` and the messages per field in `details.<location>.<field>`; one that a
+rule of the exchange refuses gets 422 (or 409 for a wrong status) with that rule's code.
+Integers are bounded by the columns they end in (ids 0…2³¹−1): an id beyond that in a URL is
+404, in a body 422. Text may not contain the NUL character.
 """
 
 
@@ -70,6 +73,7 @@ def describe_access(app: APIFlask, spec: dict) -> dict:
             for method in METHODS:
                 if method.upper() in rule.methods and method in operations:
                     secure(operations[method], access)
+                    describe_edge_errors(operations[method])
     return spec
 
 
@@ -83,3 +87,25 @@ def secure(operation: dict, access) -> None:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}}}
     responses.setdefault("401", {"description": "No valid token or session", **error})
     responses.setdefault("403", {"description": "Your role may not call this", **error})
+
+
+def describe_edge_errors(operation: dict) -> None:
+    """What the edge answers before any operation's own checks, so every status is documented."""
+    responses = operation.setdefault("responses", {})
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}}}
+    invalid = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}}}
+    responses.setdefault("422", {"description": "Some input is not valid (`validation_error`), e.g. text "
+                                                "with a NUL character", **invalid})
+    responses.setdefault("414", {"description": "The URL is longer than the HTTP server reads (4,094 bytes "
+                                                "in its request line); plain text from the server"})
+    if "requestBody" in operation:
+        _add_description(responses, "400", "The body is not valid JSON (`bad_request`)", error)
+        responses.setdefault("413", {"description": "The body is larger than 32 MB "
+                                                    "(`request_entity_too_large`)", **error})
+
+
+def _add_description(responses: dict, status: str, text: str, body: dict) -> None:
+    if status in responses:
+        responses[status]["description"] += f"; or: {text}"
+    else:
+        responses[status] = {"description": text, **body}

@@ -21,6 +21,7 @@ from app.auth.access import any_role, roles_required
 from app.auth.roles import STAFF_ROLES
 from app.clock.services import now
 from app.extensions import db
+from app.transaction import is_read
 
 bp = APIBlueprint("auctions_api", __name__, url_prefix="/api/v1/auctions", tag="Auctions")
 STAFF = tuple(sorted(STAFF_ROLES))
@@ -36,17 +37,15 @@ def not_found(message=None) -> ApiError:
 
 
 def refreshed() -> None:
-    """Close the auctions whose windows have ended (committed apart, as the pages do)."""
-    if results.advance_due(db.session, now()):
-        db.session.commit()
+    """Windows that have ended show as closed: a read derives it, a change stores it."""
+    results.advance_due(db.session, now(), store=not is_read())
 
 
 def current_auction(auction_id: int) -> Auction:
-    refreshed()
     auction = db.session.get(Auction, auction_id)
     if auction is None or not access.can_read(auction, current_user):
         raise not_found()
-    return auction
+    return results.up_to_date(db.session, auction, now(), store=not is_read())
 
 
 def managed_auction(auction_id: int, staff_too: bool = True) -> Auction:
@@ -81,7 +80,6 @@ def applied(auction: Auction, operation) -> dict:
     """Run one state change: commit it, or roll back and answer the refusal."""
     with refusals():
         operation()
-    db.session.commit()
     return describe(auction)
 
 
@@ -148,7 +146,6 @@ def file_application(data: dict):
     """
     with refusals():
         auction = services.file_application(db.session, current_user, services.ApplicationTerms(**data), now())
-    db.session.commit()
     return describe(auction)
 
 
@@ -299,7 +296,6 @@ def form_deals(auction_id: int):
     auction = current_auction(auction_id)
     with refusals():
         deals = results.form_deals(db.session, auction, now())
-    db.session.commit()
     return [deal_row(deal) for deal in deals]
 
 

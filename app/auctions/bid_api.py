@@ -65,7 +65,6 @@ def submit_bid(auction_id: int, headers: dict, data: dict):
     try:
         with refusals():
             bid, created = bidding.submit_bid(db.session, auction, current_user, bidding.BidEntry(**data), key, now())
-        db.session.commit()
     except IntegrityError:
         bid, created = repeated_bid(auction, key), False
     return bid, 201 if created else 200
@@ -108,7 +107,6 @@ def amended(auction_id: int, bid_id: int, data: dict) -> Bid:
     entry = {name: getattr(bid, name) for name in s.BidIn._declared_fields}
     with refusals():
         bidding.amend_bid(db.session, bid, current_user, bidding.BidEntry(**{**entry, **data}), now())
-    db.session.commit()
     return bid
 
 
@@ -121,7 +119,6 @@ def withdraw_bid(auction_id: int, bid_id: int):
     bid = own_bid(current_auction(auction_id), bid_id)
     with refusals():
         bidding.withdraw_bid(db.session, bid, current_user, now())
-    db.session.commit()
     return bid
 
 
@@ -147,5 +144,4 @@ def confirmed(auction_id: int, bid_id: int, confirm: bool) -> Bid:
     bid = controlled_bid(current_auction(auction_id), bid_id)
     with refusals():
         bidding.confirm_bid(db.session, bid, current_user, confirm, now())
-    db.session.commit()
     return bid

@@ -58,7 +58,6 @@ def submit_bid(auction_id: int):
         db.session.rollback()
         flash(_("This bid was already accepted."), "success")
     else:
-        db.session.commit()
         flash(_("The bid is accepted.") if created else _("This bid was already accepted."), "success")
     return _back(auction.id)
 
@@ -77,7 +76,6 @@ def amend_bid(auction_id: int, bid_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
     else:
-        db.session.commit()
         flash(_("The bid is changed."), "success")
     return _back(auction_id)
 

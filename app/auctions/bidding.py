@@ -1,20 +1,20 @@
 """Bids in the window (App.7 §5), custodian confirmation (App.9) and the staff's removals.
 
 A bid is sealed until the window closes: only the bidding firm reads it (the custodian that
-controls its account reads what it must confirm). Every write takes the auction's row lock and
-checks the window in the same transaction, so a bid at 12:00:00.000 is as late as one at 12:05.
+controls its account reads what it must confirm). Every write takes the auction's row in share
+mode and checks the window in the same transaction: bids of different firms go ahead side by
+side, and the close (which takes the row exclusively) waits for them, so a bid at 12:00:00.000 is
+as late as one at 12:05. A change that could break the firm's market-bid share also locks the
+firm's row, so two of its changes cannot each pass the check on the other's old state.
 """
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
+from app.audit.sealing import sealed
 from app.audit.services import record
 from app.auctions.models import Auction, AuctionStatus, Bid, BidStatus, Confirmation, TradeSubject
 from app.auctions.services import AuctionError, bond_of, broken, window_of
@@ -44,10 +44,31 @@ class BidEntry:
     custodian_id: int | None = None
 
 
-def locked(session, auction: Auction) -> Auction:
-    """The auction row, locked for this transaction (PostgreSQL; SQLite's writer lock is global)."""
-    return session.scalars(select(Auction).where(Auction.id == auction.id)
-                           .with_for_update().execution_options(populate_existing=True)).one()
+def locked(session, auction_id: int) -> Auction:
+    """The auction row in share mode for this transaction: other bidders share it, the close
+    (FOR UPDATE) waits for them (PostgreSQL; SQLite's writer lock is global)."""
+    return session.scalars(select(Auction).where(Auction.id == auction_id)
+                           .with_for_update(read=True).execution_options(populate_existing=True)).one()
+
+
+def bidding_firm(session, user: User, share_at_risk: bool) -> Organisation:
+    """The bidder's firm; locked (FOR NO KEY UPDATE, so bids' foreign keys still go through)
+    when the change could break the market-bid share, which serialises that firm's changes."""
+    if not share_at_risk:
+        return user.organisation
+    return session.scalars(select(Organisation).where(Organisation.id == user.organisation_id)
+                           .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
+
+
+def _locked_bid(session, bid_id: int) -> Bid:
+    """The bid as it stands now, kept until commit: a second edit of it waits for the first."""
+    return session.scalars(select(Bid).where(Bid.id == bid_id).with_for_update(key_share=True)
+                           .execution_options(populate_existing=True)).one()
+
+
+def bid_stream(bid: Bid) -> str:
+    """One audit chain per firm and auction: firms bidding side by side never share a head."""
+    return f"auction:{bid.auction_id}:organisation:{bid.organisation_id}"
 
 
 def sealed_bids_of(session, auction: Auction, organisation_id: int) -> list[Bid]:
@@ -70,9 +91,10 @@ def submit_bid(session, auction: Auction, user: User, entry: BidEntry, key: str,
             raise AuctionError(_l("Your firm used this idempotency key for a bid in another auction."),
                                "idempotency_key", code="idempotency_key_reused")
         return existing, False
-    auction = locked(session, auction)
+    auction = locked(session, auction.id)
     _check_open(auction, now)
-    _check_bidder(session, auction, user, entry)
+    at_risk = _share_at_risk(auction, entry.kind, entry.quantity if isinstance(entry.quantity, int) else 0)
+    _check_bidder(session, auction, user, bidding_firm(session, user, at_risk), entry)
     price, yield_pct = _priced(auction, entry)
     bid = Bid(auction_id=auction.id, organisation_id=user.organisation_id, submitted_by_id=user.id,
               idempotency_key=key, kind=entry.kind, price=price, yield_pct=yield_pct,
@@ -82,19 +104,23 @@ def submit_bid(session, auction: Auction, user: User, entry: BidEntry, key: str,
               status=BidStatus.ACTIVE, created_at=now, updated_at=now, priority_at=now)
     session.add(bid)
     session.flush()
-    _check_share(session, auction, user.organisation_id)
-    record(session, "bid.submit", "auction_bid", bid.id, None, bid_snapshot(bid))
+    if at_risk:
+        _check_share(session, auction, user.organisation_id)
+    record(session, "bid.submit", "auction_bid", bid.id, None, bid_snapshot(bid), stream=bid_stream(bid))
     return bid, True
 
 
 def amend_bid(session, bid: Bid, user: User, entry: BidEntry, now: datetime) -> Bid:
     """Change a bid in the window; a better price or a larger quantity starts its time anew."""
-    auction = locked(session, bid.auction)
+    auction = locked(session, bid.auction_id)
     _check_own(bid, user)
+    bid = _locked_bid(session, bid.id)
     _check_open(auction, now)
     if entry.kind != bid.kind:
         raise AuctionError(_l("A limit bid cannot become a market bid; delete it and submit a new one."), "kind")
-    _check_bidder(session, auction, user, entry)
+    change = entry.quantity - bid.quantity if isinstance(entry.quantity, int) else 0
+    at_risk = _share_at_risk(auction, bid.kind, change)
+    _check_bidder(session, auction, user, bidding_firm(session, user, at_risk), entry)
     price, yield_pct = _priced(auction, entry)
     before = bid_snapshot(bid)
     if entry.quantity > bid.quantity or price != bid.price:
@@ -107,22 +133,28 @@ def amend_bid(session, bid: Bid, user: User, entry: BidEntry, now: datetime) -> 
         bid.confirmation = Confirmation.PENDING if entry.custodian_id else Confirmation.NOT_REQUIRED
     bid.updated_at = now
     session.flush()
-    _check_share(session, auction, bid.organisation_id)
-    record(session, "bid.amend", "auction_bid", bid.id, before, bid_snapshot(bid))
+    if at_risk:
+        _check_share(session, auction, bid.organisation_id)
+    record(session, "bid.amend", "auction_bid", bid.id, before, bid_snapshot(bid), stream=bid_stream(bid))
     return bid
 
 
 def withdraw_bid(session, bid: Bid, user: User, now: datetime) -> Bid:
-    auction = locked(session, bid.auction)
+    auction = locked(session, bid.auction_id)
     _check_own(bid, user)
+    bid = _locked_bid(session, bid.id)
     _check_open(auction, now)
     if bid.status != BidStatus.ACTIVE:
         raise AuctionError(_l("This bid is no longer active."))
+    # Withdrawing a limit bid lowers the volume the firm's market bids are measured against.
+    at_risk = _share_at_risk(auction, bid.kind, -bid.quantity)
+    bidding_firm(session, user, at_risk)
     before = bid_snapshot(bid)
     bid.status, bid.updated_at = BidStatus.WITHDRAWN, now
     session.flush()
-    _check_share(session, auction, bid.organisation_id)
-    record(session, "bid.withdraw", "auction_bid", bid.id, before, bid_snapshot(bid))
+    if at_risk:
+        _check_share(session, auction, bid.organisation_id)
+    record(session, "bid.withdraw", "auction_bid", bid.id, before, bid_snapshot(bid), stream=bid_stream(bid))
     return bid
 
 
@@ -141,11 +173,11 @@ def _check_own(bid: Bid, user: User) -> None:
         raise AuctionError(_l("Bid not found."), code="not_found")
 
 
-def _check_bidder(session, auction: Auction, user: User, entry: BidEntry) -> None:
+def _check_bidder(session, auction: Auction, user: User, firm: Organisation, entry: BidEntry) -> None:
     if user.role not in BIDDER_ROLES:
         raise AuctionError(_l("Only exchange members bid in auctions."), code="forbidden")
     if auction.is_gko:
-        _check_gko_bidder(user, entry)
+        _check_gko_bidder(firm, entry)
     if entry.investor_type not in INVESTOR_TYPES:
         raise AuctionError(_l("Choose the investor type."), "investor_type")
     if bool(entry.client_name) != bool(entry.client_iin):
@@ -157,9 +189,9 @@ def _check_bidder(session, auction: Auction, user: User, entry: BidEntry) -> Non
         raise AuctionError(_l("The quantity is a whole number of securities, at least one."), "quantity")
 
 
-def _check_gko_bidder(user: User, entry: BidEntry) -> None:
+def _check_gko_bidder(firm: Organisation, entry: BidEntry) -> None:
     """App.7 §5 (GKO): primary dealers only, in their own name and for their own account."""
-    if not user.organisation.is_primary_dealer:
+    if not firm.is_primary_dealer:
         raise AuctionError(_l("Only primary dealers bid for GKO."), code="not_primary_dealer")
     if entry.client_name or entry.client_iin:
         raise AuctionError(_l("A primary dealer bids for GKO in its own name and for its own account only."),
@@ -218,11 +250,21 @@ def _four_places(value, field: str, message) -> Decimal:
     return value.quantize(FOUR_PLACES)
 
 
+def _share_at_risk(auction: Auction, kind: str, quantity_change: int) -> bool:
+    """App.7 §5: market volume ≤ share % of limit volume, so only more market volume or less
+    limit volume can break it."""
+    if auction.market_share_percent == 0:
+        return False
+    return quantity_change > 0 if kind == BidKind.MARKET else quantity_change < 0
+
+
 def _check_share(session, auction: Auction, organisation_id: int) -> None:
     """Checked after the change, on all of the firm's active bids, so no order of edits slips by."""
-    bids = [bid for bid in sealed_bids_of(session, auction, organisation_id) if bid.status == BidStatus.ACTIVE]
-    limit = sum(bid.quantity for bid in bids if bid.kind == BidKind.LIMIT)
-    market = sum(bid.quantity for bid in bids if bid.kind == BidKind.MARKET)
+    limit, market = session.execute(
+        select(func.coalesce(func.sum(case((Bid.kind == BidKind.LIMIT, Bid.quantity), else_=0)), 0),
+               func.coalesce(func.sum(case((Bid.kind == BidKind.MARKET, Bid.quantity), else_=0)), 0))
+        .where(Bid.auction_id == auction.id, Bid.organisation_id == organisation_id,
+               Bid.status == BidStatus.ACTIVE)).one()
     try:
         rules.check_market_share(limit, market, auction.market_share_percent)
     except rules.AuctionRuleBroken as error:
@@ -246,9 +288,10 @@ def confirm_bid(session, bid: Bid, user: User, confirmed: bool, now: datetime) -
     """App.9 §1: a confirmation or a refusal within the window set in the application."""
     if bid.custodian_id != user.organisation_id:
         raise AuctionError(_l("Bid not found."), code="not_found")
+    auction = locked(session, bid.auction_id)  # the close, which annuls pending bids, waits
     if bid.status != BidStatus.ACTIVE or bid.confirmation != Confirmation.PENDING:
         raise AuctionError(_l("This bid does not await your confirmation."))
-    if bid.auction.status != AuctionStatus.ANNOUNCED or now >= bid.auction.confirm_until:
+    if auction.status != AuctionStatus.ANNOUNCED or now >= auction.confirm_until:
         raise AuctionError(_l("The confirmation window has closed; the bid was annulled."), code="window_closed")
     before = bid_snapshot(bid)
     bid.confirmation = Confirmation.CONFIRMED if confirmed else Confirmation.REFUSED
@@ -256,7 +299,8 @@ def confirm_bid(session, bid: Bid, user: User, confirmed: bool, now: datetime) -
         bid.status, bid.status_reason = BidStatus.ANNULLED, "refused_by_custodian"
     bid.updated_at = now
     session.flush()
-    record(session, "bid.confirm" if confirmed else "bid.refuse", "auction_bid", bid.id, before, bid_snapshot(bid))
+    record(session, "bid.confirm" if confirmed else "bid.refuse", "auction_bid", bid.id, before, bid_snapshot(bid),
+           stream=bid_stream(bid))
     return bid
 
 
@@ -278,7 +322,7 @@ def bidder_firms(auction: Auction) -> list[dict]:
 def remove_firm_bids(session, auction: Auction, organisation_id: int, reason: str, now: datetime) -> int:
     """App.7 §5 (GKO): the exchange removes ineligible bids before the close; they are left out
     of every register."""
-    auction = locked(session, auction)
+    auction = locked(session, auction.id)
     _check_open(auction, now)
     reason = (reason or "").strip()
     if not reason:
@@ -288,15 +332,14 @@ def remove_firm_bids(session, auction: Auction, organisation_id: int, reason: st
         if bid.status == BidStatus.ACTIVE:
             before = bid_snapshot(bid)
             bid.status, bid.status_reason, bid.updated_at = BidStatus.REMOVED, reason, now
-            record(session, "bid.remove", "auction_bid", bid.id, before, bid_snapshot(bid))
+            record(session, "bid.remove", "auction_bid", bid.id, before, bid_snapshot(bid), stream=bid_stream(bid))
             removed += 1
     session.flush()
     return removed
 
 
 def bid_snapshot(bid: Bid) -> dict:
-    """What the audit trail keeps of a bid. Staff read the trail while the window is open, so the
-    sealed terms appear only as an HMAC under the desk's secret: provable later, unreadable now."""
+    """What the audit trail keeps of a bid: the terms only sealed (app.audit.sealing)."""
     return {
         "auction_id": bid.auction_id, "organisation_id": bid.organisation_id, "kind": bid.kind,
         "status": bid.status, "confirmation": bid.confirmation, "custodian_id": bid.custodian_id,
@@ -305,7 +348,4 @@ def bid_snapshot(bid: Bid) -> dict:
 
 
 def sealed_digest(bid: Bid) -> str:
-    terms = json.dumps([bid.id, str(bid.price), str(bid.yield_pct), bid.quantity, bid.client_iin,
-                        bid.client_name], ensure_ascii=False)
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, terms.encode(), hashlib.sha256).hexdigest()
+    return sealed([bid.id, str(bid.price), str(bid.yield_pct), bid.quantity, bid.client_iin, bid.client_name])

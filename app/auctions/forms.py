@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectChoice, SelectField,
                      StringField, TextAreaField, TimeField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.auctions import labels
 from app.auctions.bidding import INVESTOR_TYPES, BidEntry
@@ -74,8 +74,8 @@ class ApplicationForm(FlaskForm):
     def validate_coupon_dates(self, field):
         try:
             parse_dates(field.data)
-        except ValueError as error:
-            raise ValueError(_l("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY).", value=str(error)))
+        except ValueError as error:  # WTForms 3 reports only ValidationError; anything else is a 500
+            raise ValidationError(_l("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY).", value=str(error)))
 
     def terms(self) -> ApplicationTerms:
         return ApplicationTerms(
@@ -147,7 +147,7 @@ class BidForm(FlaskForm):
                                 default="broker_dealer")
     client_name = StringField(_l("Client's name (bid for a client)"), validators=[Length(max=200)])
     client_iin = StringField(_l("Client's IIN/BIN"), validators=[Length(max=12)])
-    custodian_id = SelectField(_l("Account"), choices=[], validate_choice=False)
+    custodian_id = SelectField(_l("Account"), choices=[])  # the view lists the custodians
 
     def entry(self) -> BidEntry:
         return BidEntry(kind=self.kind.data, quantity=self.quantity.data, price=self.price.data,

@@ -96,7 +96,6 @@ def _decide(auction, form: DecisionForm):
         db.session.rollback()
         show_error(form, error)
         return None
-    db.session.commit()
     flash(_("The decision is recorded.") if entry.satisfy else _("The bids are refused; the auction failed."),
           "success")
     return redirect(url_for("auctions.detail", auction_id=auction.id))
@@ -126,7 +125,6 @@ def settlement(auction_id: int):
             db.session.rollback()
             flash(str(error.message), "error")
         else:
-            db.session.commit()
             flash(_("Settlement is recorded and the results notice is published."), "success")
             return redirect(url_for("auctions.detail", auction_id=auction.id))
     needs = results.money_required(auction) if auction.status == AuctionStatus.DEALS_FORMED else []

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, pre_load
 
-from app.api.fields import AwareDateTime, DecimalString
+from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
 from app.auctions.bidding import INVESTOR_TYPES
 from app.auctions.models import (AuctionKind, SecurityType, SettlementScheme, SubmissionMethod,
                                  TradeSubject)
+from app.db_types import BIGINT_MAX
 from app.domain.allocation import BidKind, Pricing
 from app.domain.yields import TimeBase
 
@@ -49,8 +50,8 @@ class ApplicationIn(Schema):
     exchange_code = String(required=True, validate=Length(min=1, max=20))
     face_value = DecimalString(MONEY_PLACES, required=True, metadata={"description": "Tenge per security."})
     trade_date = Date(required=True)
-    declared_quantity = Integer(required=True, strict=True, validate=Range(min=1))
-    issuable_quantity = Integer(strict=True, allow_none=True, load_default=None, validate=Range(min=1),
+    declared_quantity = BoundedInteger(maximum=BIGINT_MAX, required=True, strict=True, validate=Range(min=1))
+    issuable_quantity = BoundedInteger(maximum=BIGINT_MAX, strict=True, allow_none=True, load_default=None, validate=Range(min=1),
                                 metadata={"description": "Issuer only: the most the issue terms allow."})
     trade_subject = String(required=True, validate=choice(TradeSubject))
     market_share_percent = DecimalString(PERCENT_PLACES, required=True, metadata={
@@ -67,7 +68,7 @@ class ApplicationIn(Schema):
     time_base = String(allow_none=True, load_default=None, validate=choice(TimeBase))
     coupon_rate = DecimalString(PRICE_PLACES, allow_none=True, load_default=None,
                                 metadata={"description": "% per annum."})
-    coupon_frequency = Integer(strict=True, allow_none=True, load_default=None, validate=Range(min=1, max=12))
+    coupon_frequency = BoundedInteger(strict=True, allow_none=True, load_default=None, validate=Range(min=1, max=12))
     coupon_dates = List(Date(), load_default=list, metadata={"description": "Every coupon date, maturity included."})
     is_emergency_repeat = Boolean(load_default=False)
 
@@ -102,14 +103,14 @@ class BidIn(Schema):
     """A limit bid has a price, or a yield when the auction trades on yield; a market bid neither."""
 
     kind = String(required=True, validate=choice(BidKind))
-    quantity = Integer(required=True, strict=True, validate=Range(min=1))
+    quantity = BoundedInteger(maximum=BIGINT_MAX, required=True, strict=True, validate=Range(min=1))
     price = DecimalString(PRICE_PLACES, allow_none=True, load_default=None)
     yield_pct = DecimalString(PRICE_PLACES, allow_none=True, load_default=None)
     client_name = String(allow_none=True, load_default=None, validate=Length(max=200))
     client_iin = String(allow_none=True, load_default=None, validate=Length(max=12),
                         metadata={"description": "The client's IIN/BIN, 12 digits (not for GKO)."})
     investor_type = String(load_default="broker_dealer", validate=OneOf(INVESTOR_TYPES, error=CHOOSE))
-    custodian_id = Integer(strict=True, allow_none=True, load_default=None,
+    custodian_id = BoundedInteger(strict=True, allow_none=True, load_default=None,
                            metadata={"description": "The custodian controlling the account, who must confirm."})
 
 
@@ -117,17 +118,17 @@ class BidChangeIn(Schema):
     """PATCH: only the fields sent change; the others keep the bid's values."""
 
     kind = String(validate=choice(BidKind))
-    quantity = Integer(strict=True, validate=Range(min=1))
+    quantity = BoundedInteger(maximum=BIGINT_MAX, strict=True, validate=Range(min=1))
     price = DecimalString(PRICE_PLACES, allow_none=True)
     yield_pct = DecimalString(PRICE_PLACES, allow_none=True)
     client_name = String(allow_none=True, validate=Length(max=200))
     client_iin = String(allow_none=True, validate=Length(max=12))
     investor_type = String(validate=OneOf(INVESTOR_TYPES, error=CHOOSE))
-    custodian_id = Integer(strict=True, allow_none=True)
+    custodian_id = BoundedInteger(strict=True, allow_none=True)
 
 
 class ScenarioQuery(Schema):
-    quantity = Integer(load_default=None, validate=Range(min=1),
+    quantity = BoundedInteger(maximum=BIGINT_MAX, load_default=None, validate=Range(min=1),
                        metadata={"description": "Volume to place; the declared quantity when left out."})
     market_fill_percent = DecimalString(PERCENT_PLACES, load_default=None, validate=percentage,
                                         metadata={"description": "Share of market bids to satisfy; 100 when left out."})
@@ -138,14 +139,14 @@ class DecisionIn(Schema):
 
     satisfy = Boolean(required=True)
     cutoff_price = DecimalString(PRICE_PLACES, allow_none=True, load_default=None)
-    quantity = Integer(strict=True, allow_none=True, load_default=None)
+    quantity = BoundedInteger(maximum=BIGINT_MAX, strict=True, allow_none=True, load_default=None)
     market_fill_percent = DecimalString(PERCENT_PLACES, allow_none=True, load_default=None, validate=percentage,
                                         metadata={"description": "Share of market bids to satisfy; 100 when left out."})
     reason = String(allow_none=True, load_default=None, validate=Length(max=2000))
 
 
 class SettlementIn(Schema):
-    short_organisation_ids = List(Integer(strict=True), load_default=list, metadata={
+    short_organisation_ids = List(BoundedInteger(strict=True), load_default=list, metadata={
         "description": "Participants short of money: the depository rejects all their deals."})
 
 

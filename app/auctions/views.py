@@ -8,11 +8,12 @@ from app.auctions import access, services
 from app.auctions.forms import NoteForm, PostponeForm, application_form, fill_application_form
 from app.auctions.labels import LABELS, STATUS_TONES
 from app.auctions.page import auction_page
-from app.auctions.results import advance_due
+from app.auctions.results import advance_due, up_to_date
 from app.auth.access import any_role, roles_required
 from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
+from app.transaction import is_read
 from app.pages import apply, show_error
 
 bp = Blueprint("auctions", __name__, url_prefix="/auctions")
@@ -26,17 +27,15 @@ def vocabulary() -> dict:
 
 
 def refreshed() -> None:
-    """Close whatever auction's windows have ended, so every page shows the current state."""
-    if advance_due(db.session, now()):
-        db.session.commit()
+    """Windows that have ended show as closed: a read derives it, a change stores it."""
+    advance_due(db.session, now(), store=not is_read())
 
 
 def load(auction_id: int):
-    refreshed()
     auction = services.get_auction(db.session, auction_id)
     if auction is None or not access.can_read(auction, current_user):
         abort(404)
-    return auction
+    return up_to_date(db.session, auction, now(), store=not is_read())
 
 
 @bp.route("/")
@@ -58,7 +57,6 @@ def new():
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
             flash(_("The application is filed; the exchange will review it."), "success")
             return redirect(url_for("auctions.detail", auction_id=auction.id))
     return render_template("auctions/new.html", form=form), 422 if form.errors else 200
@@ -79,7 +77,6 @@ def amend(auction_id: int):
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
             flash(_("The corrected application is filed."), "success")
             return redirect(url_for("auctions.detail", auction_id=auction.id))
     return render_template("auctions/new.html", form=form, auction=auction), 422 if form.errors else 200

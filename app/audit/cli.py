@@ -20,7 +20,7 @@ def verify():
         click.echo(f"audit chain intact: {report.checked} rows")
         return
     with force_locale("en"):  # operators' console: one language, whatever the desk's default
-        click.echo(f"audit chain broken at row {report.broken_id}: {report.reason} "
+        click.echo(f"audit chain broken at row {report.location}: {report.reason} "
                    f"({report.checked} rows before it are intact)", err=True)
     sys.exit(1)
 

@@ -1,7 +1,7 @@
-"""The append-only audit trail: one row per state change, chained by SHA-256."""
+"""The append-only audit trail: one row per state change, chained by SHA-256 within its stream."""
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime
@@ -10,9 +10,13 @@ from app.extensions import db
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("stream", "seq"),)
 
-    # Assigned by the chain (head.last_id + 1), so a deleted row leaves a visible gap.
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Only orders the trail for reading; the chain is (stream, seq), where a gap is visible.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(96))
+    # Assigned by the stream's head (last_seq + 1), so a deleted row leaves a visible gap.
+    seq: Mapped[int] = mapped_column(Integer)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor_login: Mapped[str] = mapped_column(String(64))
@@ -30,10 +34,11 @@ class AuditEvent(db.Model):
 
 
 class AuditHead(db.Model):
-    """One row: the chain's last id and hash. Locking it serialises appends on PostgreSQL."""
+    """One row per stream: its last seq and hash. Locking it serialises appends to that stream
+    only, so unrelated changes (two firms' bids) do not queue behind each other."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_heads"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_id: Mapped[int] = mapped_column(Integer)
+    stream: Mapped[str] = mapped_column(String(96), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))

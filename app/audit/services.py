@@ -1,7 +1,10 @@
-"""Appending to the audit trail and verifying its hash chain.
+"""Appending to the audit trail and verifying its hash chains.
 
-Each row's hash covers its own fields and the previous row's hash, and ids run without gaps,
-so an edited, deleted or inserted row breaks the chain at a row `verify` can name.
+The trail is many chains, one per stream (an auction, one firm's bids in it, a user, …), so
+changes to unrelated objects do not queue behind one head row. Within a stream each row's hash
+covers its own fields, its seq and the previous row's hash, seqs run without gaps, and the first
+link hangs off a genesis hash made from the stream's name: an edited, deleted, inserted or moved
+row breaks its stream's chain at a row `verify` can name.
 """
 import hashlib
 import json
@@ -11,12 +14,15 @@ from datetime import UTC, datetime
 from flask import g, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.audit.models import AuditEvent, AuditHead
 
 GENESIS_HASH = "0" * 64
-HEAD_ROW_ID = 1
+# Rows written while the trail was a single chain: seq = their id, genesis all zeros.
+LEGACY_STREAM = "desk"
+SYSTEM_STREAM = "system"
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,21 @@ def _dump(value) -> str | None:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def stream_of(object_type: str, object_id=None) -> str:
+    """The default stream: the object's own history; events about no object go to `system`."""
+    return SYSTEM_STREAM if object_id is None else f"{object_type}:{object_id}"
+
+
+def genesis_hash(stream: str) -> str:
+    """What the stream's first row links to: binds every row of a stream to the stream's name."""
+    if stream == LEGACY_STREAM:
+        return GENESIS_HASH
+    return hashlib.sha256(f"audit-stream:{stream}".encode()).hexdigest()
+
+
 def row_digest(event: AuditEvent) -> str:
     fields = [
-        event.id,
+        event.seq,
         event.occurred_at.astimezone(UTC).isoformat(),
         event.actor_user_id,
         event.actor_login,
@@ -79,12 +97,14 @@ def row_digest(event: AuditEvent) -> str:
 
 
 def record(session, action: str, object_type: str, object_id=None, before=None, after=None,
-           actor: Actor | None = None) -> AuditEvent:
-    """Append one event in the caller's transaction; the caller commits it with the change."""
+           actor: Actor | None = None, stream: str | None = None) -> AuditEvent:
+    """Append one event in the caller's transaction; the caller commits it with the change.
+    `stream` defaults to the object's own (`stream_of`)."""
     actor = actor or current_actor()
-    head = _locked_head(session)
+    head = _locked_head(session, stream or stream_of(object_type, object_id))
     event = AuditEvent(
-        id=head.last_id + 1,
+        stream=head.stream,
+        seq=head.last_seq + 1,
         occurred_at=datetime.now(UTC),
         actor_user_id=actor.user_id,
         actor_login=actor.login,
@@ -101,66 +121,100 @@ def record(session, action: str, object_type: str, object_id=None, before=None, 
     )
     event.row_hash = row_digest(event)
     session.add(event)
-    head.last_id, head.last_hash = event.id, event.row_hash
+    head.last_seq, head.last_hash = event.seq, event.row_hash
     session.flush()
     return event
 
 
-def _locked_head(session) -> AuditHead:
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == HEAD_ROW_ID).with_for_update()
-    ).scalar_one_or_none()
+def _locked_head(session, stream: str) -> AuditHead:
+    """The stream's head, locked until commit (PostgreSQL; SQLite has one writer anyway). A new
+    stream's head is inserted first; ON CONFLICT lets two first appends race without an error."""
+    head = _select_head(session, stream)
     if head is None:
-        head = AuditHead(id=HEAD_ROW_ID, last_id=0, last_hash=GENESIS_HASH)
-        session.add(head)
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(AuditHead).values(stream=stream, last_seq=0, last_hash=genesis_hash(stream))
+                        .on_conflict_do_nothing(index_elements=["stream"]))
+        head = _select_head(session, stream)
     return head
+
+
+def _select_head(session, stream: str) -> AuditHead | None:
+    return session.execute(
+        select(AuditHead).where(AuditHead.stream == stream).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
-    broken_id: int | None = None
     reason: object = None  # a lazy message: shown in the reader's language
+    broken_id: int | None = None  # the row that breaks its chain; None when the head does
+    stream: str | None = None
+    seq: int | None = None
 
     @property
     def intact(self) -> bool:
-        return self.broken_id is None
+        return self.reason is None
+
+    @property
+    def location(self) -> str:
+        """`12 (auction:3 #4)`: the row's id, then its stream and seq; only those for a head."""
+        link = f"{self.stream} #{self.seq}"
+        return link if self.broken_id is None else f"{self.broken_id} ({link})"
+
+
+@dataclass
+class _Walk:
+    """Where the walk stands in one stream."""
+    last_seq: int
+    last_hash: str
 
 
 def verify_chain(session, batch_size: int = 5000) -> ChainReport:
-    """Walk the chain in id order; report the first row whose link or digest does not hold."""
-    expected_id, previous_hash, checked = 1, GENESIS_HASH, 0
-    last_id = 0
+    """Walk every stream in seq order; report the first row whose link or digest does not
+    hold, then any head that does not match the last row of its stream."""
+    walks: dict[str, _Walk] = {}
+    checked, after = 0, None
     while True:
-        rows = session.execute(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch_size)
-        ).scalars().all()
+        query = select(AuditEvent).order_by(AuditEvent.stream, AuditEvent.seq).limit(batch_size)
+        if after is not None:
+            query = query.where(tuple_(AuditEvent.stream, AuditEvent.seq) > tuple_(*after))
+        rows = session.execute(query).scalars().all()
         if not rows:
             break
         for event in rows:
-            problem = _link_problem(event, expected_id, previous_hash)
+            walk = walks.get(event.stream) or walks.setdefault(event.stream, _Walk(0, genesis_hash(event.stream)))
+            problem = _link_problem(event, walk)
             if problem:
-                return ChainReport(checked, event.id, problem)
-            expected_id, previous_hash, checked = event.id + 1, event.row_hash, checked + 1
-        last_id = rows[-1].id
+                return ChainReport(checked, problem, event.id, event.stream, event.seq)
+            walk.last_seq, walk.last_hash, checked = event.seq, event.row_hash, checked + 1
+        after = (rows[-1].stream, rows[-1].seq)
         session.expunge_all()
-    return _check_head(session, checked, expected_id - 1, previous_hash)
+    return _check_heads(session, checked, walks)
 
 
-def _link_problem(event: AuditEvent, expected_id: int, previous_hash: str):
-    if event.id != expected_id:
-        return _l("row %(missing)s is missing (next row is %(next)s)", missing=expected_id, next=event.id)
-    if event.prev_hash != previous_hash:
+def _link_problem(event: AuditEvent, walk: _Walk):
+    if event.seq != walk.last_seq + 1:
+        return _l("entry %(missing)s of the stream is missing (next is %(next)s)",
+                  missing=walk.last_seq + 1, next=event.seq)
+    if event.prev_hash != walk.last_hash:
         return _l("prev_hash does not match the previous row")
     if event.row_hash != row_digest(event):
         return _l("row contents do not match its hash")
     return None
 
 
-def _check_head(session, checked: int, last_id: int, last_hash: str) -> ChainReport:
-    head = session.get(AuditHead, HEAD_ROW_ID)
-    if head is None:
-        return ChainReport(checked) if last_id == 0 else ChainReport(checked, last_id, _l("chain head is missing"))
-    if head.last_id != last_id or head.last_hash != last_hash:
-        return ChainReport(checked, head.last_id, _l("rows after the last stored one were removed"))
+def _check_heads(session, checked: int, walks: dict[str, _Walk]) -> ChainReport:
+    heads = {head.stream: head for head in session.scalars(select(AuditHead).order_by(AuditHead.stream))}
+    for stream in sorted(set(heads) | set(walks)):
+        head, walk = heads.get(stream), walks.get(stream, _Walk(0, genesis_hash(stream)))
+        if head is None:
+            return ChainReport(checked, _l("chain head is missing"), stream=stream, seq=walk.last_seq)
+        if head.last_seq > walk.last_seq:
+            return ChainReport(checked, _l("rows after the last stored one were removed"), stream=stream,
+                               seq=head.last_seq)
+        if head.last_seq != walk.last_seq or head.last_hash != walk.last_hash:
+            return ChainReport(checked, _l("the chain head does not match the stream's last row"),
+                               stream=stream, seq=head.last_seq)
     return ChainReport(checked)

@@ -55,7 +55,7 @@ def verify():
         flash(_("The audit chain is intact: %(n)s rows checked.", n=report.checked), "success")
     else:
         flash(_("The audit chain is broken at row %(id)s: %(reason)s. The %(n)s rows before it are intact.",
-                id=report.broken_id, reason=report.reason, n=report.checked), "error")
+                id=report.location, reason=report.reason, n=report.checked), "error")
     return redirect(url_for("audit.index"))
 
 

@@ -110,7 +110,6 @@ def create_token(data: dict):
     except services.IdentityError as error:
         db.session.rollback()
         raise field_error(error.field or "name", error.message) from error
-    db.session.commit()
     return {**describe(token, now), "token": raw}
 
 
@@ -127,5 +126,4 @@ def revoke_token(token_id: int):
         # Someone else's token does not exist, as far as this user can tell.
         raise ApiError(404, "not_found", _("There is no such token."))
     services.revoke_api_token(db.session, token, wall_now())
-    db.session.commit()
     return ""

@@ -82,7 +82,8 @@ class LoginAttempt(db.Model):
     """Every password check; failures are counted here so all workers share one limit."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_login_attempted_at", "login", "attempted_at"),)
+    __table_args__ = (Index("ix_login_attempts_login_attempted_at", "login", "attempted_at"),
+                      Index("ix_login_attempts_address_attempted_at", "address", "attempted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64))

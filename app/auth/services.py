@@ -4,10 +4,12 @@ Services flush; the view or CLI command that called them commits once.
 """
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.audit.services import actor_for, record
 from app.auth.models import ApiToken, LoginAttempt, Organisation, User, UserSession
@@ -45,21 +47,32 @@ def normalise_login(login: str) -> str:
 
 # --- login ---------------------------------------------------------------------------------
 
-def recent_failures(session, login: str, now: datetime, window: timedelta) -> int:
-    return session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.login == login,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at > now - window,
-        )
-    )
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed within `window`: for one login from one address, and from one
+    address over all logins. Neither lets a stranger lock the real user out from elsewhere."""
+    per_login: int
+    per_address: int
+    window: timedelta
+
+
+def recent_failures(session, now: datetime, window: timedelta, address: str | None,
+                    login: str | None = None) -> int:
+    query = select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at > now - window,
+        LoginAttempt.address.is_(None) if address is None else LoginAttempt.address == address)
+    if login is not None:
+        query = query.where(LoginAttempt.login == login)
+    return session.scalar(query)
 
 
 def authenticate(session, login: str, password: str, address: str | None, now: datetime,
-                 limit: int, window: timedelta) -> User:
-    """Check a password; refuse every attempt once `limit` failures happened within `window`."""
+                 limits: LoginLimits) -> User:
+    """Check a password, unless this address has failed too often (for this login, or at all)."""
     login = normalise_login(login)
-    if recent_failures(session, login, now, window) >= limit:
+    if recent_failures(session, now, limits.window, address) >= limits.per_address:
+        raise LoginLocked(_l("Too many failed logins from your network address. Try again in an hour or ask an administrator."))
+    if recent_failures(session, now, limits.window, address, login) >= limits.per_login:
         raise LoginLocked(_l("Too many failed attempts for this login. Try again in an hour or ask an administrator."))
     user = session.scalar(select(User).where(User.login == login))
     if user is None:
@@ -90,7 +103,8 @@ def session_user(session, user_id: str, token: str | None, now: datetime,
     """The user of a live server-side session, or None: revoked, idle, expired or disabled."""
     if not token or not str(user_id).isdigit():
         return None
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    row = session.scalar(select(UserSession).options(joinedload(UserSession.user).joinedload(User.organisation))
+                         .where(UserSession.token_hash == digest(token)))
     if row is None or row.revoked_at is not None or row.user_id != int(user_id):
         return None
     if now - row.last_seen_at > idle or now - row.created_at > absolute:
@@ -279,7 +293,9 @@ def revoke_api_token(session, token: ApiToken, now: datetime) -> None:
 
 
 def api_token_user(session, raw: str, now: datetime) -> User | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw or "")))
+    # The user and its firm come in the same query: every API call asks for both.
+    token = session.scalar(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.organisation))
+                           .where(ApiToken.token_hash == digest(raw or "")))
     if token is None or token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= now:

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import services
 from app.clock.services import wall_now
 from app.extensions import db, login_manager
+from app.transaction import commit_touch
 
 SESSION_TOKEN_KEY = "sid"
 
@@ -27,9 +28,9 @@ def load_session_user(user_id: str):
         db.session, user_id, session.get(SESSION_TOKEN_KEY), wall_now(),
         current_app.config["SESSION_IDLE_TIMEOUT"], current_app.config["PERMANENT_SESSION_LIFETIME"],
     )
-    # The touch of last_seen_at (or the expiry) is committed here, at the request's edge,
-    # before any view runs.
-    db.session.commit()
+    # A read commits the throttled touch of last_seen_at (or the expiry) here, its one write;
+    # a change commits it with the rest of its work at the edge.
+    commit_touch()
     if user is None:
         session.clear()
     return user
@@ -43,7 +44,7 @@ def load_token_user(req):
     if scheme.lower() != "bearer" or not raw.strip():
         return None
     user = services.api_token_user(db.session, raw.strip(), wall_now())
-    db.session.commit()
+    commit_touch()
     if user is not None:
         request.environ["desk.auth"] = "token"
     return user

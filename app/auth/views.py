@@ -12,6 +12,7 @@ from app.auth.redirects import safe_next
 from app.clock.services import wall_now
 from app.domain.calendar import ALMATY
 from app.extensions import db
+from app.transaction import keep
 
 bp = Blueprint("auth", __name__)
 
@@ -26,32 +27,40 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(
-                db.session, form.login.data, form.password.data, request.remote_addr, wall_now(),
-                current_app.config["LOGIN_FAILURE_LIMIT"], current_app.config["LOGIN_FAILURE_WINDOW"],
+                db.session, form.login.data, form.password.data, request.remote_addr, wall_now(), _limits(),
             )
         except services.LoginLocked as refused:
             flash(refused.message, "error")
             status = 429
         except services.LoginRefused as refused:
-            db.session.commit()  # the failed attempt must count, on every worker
+            keep()  # the failed attempt must count, on every worker
             flash(refused.message, "error")
             status = 401
         else:
             sessions.begin(user)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
 
 
+def _limits() -> services.LoginLimits:
+    config = current_app.config
+    return services.LoginLimits(config["LOGIN_FAILURE_LIMIT"], config["LOGIN_ADDRESS_FAILURE_LIMIT"],
+                                config["LOGIN_FAILURE_WINDOW"])
+
+
 @bp.route("/logout", methods=["GET", "POST"])
 @public
 def logout():
-    if current_user.is_authenticated:
-        sessions.end()
-        db.session.commit()
-        flash(_("You have logged out."), "info")
+    """POST ends the session; a GET (a typed or followed link) only asks, since a read never writes
+    and a link planted on another site must not log anyone out."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/logout.html")
+    sessions.end()
+    flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -69,7 +78,6 @@ def password():
             db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             flash(_("Password changed successfully."), "success")
             return redirect(url_for("auth.password"))
     return render_template("auth/password.html", form=form)
@@ -89,8 +97,6 @@ def tokens():
         except services.IdentityError as error:
             db.session.rollback()
             flash(error.message, "error")
-        else:
-            db.session.commit()
     rows = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
@@ -104,6 +110,5 @@ def revoke_token(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)  # someone else's token does not exist, as far as this user can tell
     services.revoke_api_token(db.session, token, wall_now())
-    db.session.commit()
     flash(_("Token revoked: systems using it are refused from now on."), "success")
     return redirect(url_for("auth.tokens"))

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, validates_schema
 
 from app.api.errors import field_error
-from app.api.fields import DecimalString
+from app.api.fields import BoundedInteger, DecimalString
 from app.auth.access import public
 from app.calculator import calculate, error_message
 from app.domain.yields import FREQUENCIES, BondKind, YieldError
@@ -25,7 +25,7 @@ class CalculatorIn(Schema):
     settlement_date = Date(required=True, metadata={"description": "Payment date, YYYY-MM-DD: every period starts here."})
     coupon_rate = DecimalString(places=4, allow_none=True,
                                 metadata={"description": "Coupon bonds only: % per annum, e.g. \"12.0000\"."})
-    coupon_frequency = Integer(strict=True, allow_none=True, validate=OneOf(
+    coupon_frequency = BoundedInteger(strict=True, allow_none=True, validate=OneOf(
         FREQUENCIES, error=_l("Coupons per year: 1, 2, 4 or 12.")), metadata={"description": "Coupon bonds only."})
     coupon_dates = List(Date(), allow_none=True, metadata={
         "description": "Coupon bonds only: every nominal coupon date in increasing order, maturity last."})
@@ -33,7 +33,7 @@ class CalculatorIn(Schema):
                           metadata={"description": "Clean price, % of face. Send either `price` or `yield`."})
     yield_pct = DecimalString(places=4, signed=True, allow_none=True, data_key="yield",
                               metadata={"description": "Yield, % per annum. Send either `price` or `yield`."})
-    quantity = Integer(required=True, strict=True, validate=Range(min=1, error=_l("Give at least 1.")),
+    quantity = BoundedInteger(required=True, strict=True, validate=Range(min=1, error=_l("Give at least 1.")),
                        metadata={"description": "Number of securities, for the amount."})
 
     @validates_schema

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, validates_schema
 
 from app.api.errors import field_error
+from app.api.fields import BoundedInteger
 from app.auth.access import any_role
 from app.calendar import services
 from app.domain.calendar import CalendarRangeError
@@ -64,7 +65,7 @@ class DaysOut(Schema):
 
 class BusinessDaysBeforeQuery(Schema):
     date = Date(required=True, validate=_in_calendar_years, metadata={"description": "YYYY-MM-DD."})
-    n = Integer(required=True, validate=Range(min=1, max=MAX_BUSINESS_DAYS),
+    n = BoundedInteger(required=True, validate=Range(min=1, max=MAX_BUSINESS_DAYS),
                 metadata={"description": "How many business days before `date` (the date itself is not counted)."})
 
 

@@ -38,7 +38,6 @@ def add_override():
         db.session.rollback()
         getattr(form, error.field or "day").errors.append(error.message)
         return _render(form, status=422)
-    db.session.commit()
     flash(_("Override for %(day)s saved.", day=form.day.data.strftime("%d.%m.%Y")), "success")
     return redirect(_month_url(form.day.data))
 
@@ -49,7 +48,6 @@ def remove_override(override_id: int):
     override = db.session.get(CalendarOverride, override_id) or abort(404)
     day = override.day
     services.remove_override(db.session, override)
-    db.session.commit()
     flash(_("Override for %(day)s removed.", day=day.strftime("%d.%m.%Y")), "success")
     return redirect(_month_url(day))
 

@@ -68,13 +68,11 @@ def shift():
 @staff_only
 def reset():
     services.reset_sandbox(db.session)
-    db.session.commit()
     flash(_("The sandbox clock follows real time again."), "success")
     return redirect(url_for("clock.index"))
 
 
 def _committed(row):
-    db.session.commit()
     flash(_("Sandbox clock set to %(time)s Almaty time.", time=almaty_datetime(row.simulated_at)), "success")
     return redirect(url_for("clock.index"))
 

@@ -44,7 +44,6 @@ def language():
         session["lang"] = chosen
         if current_user.is_authenticated:
             auth_services.set_locale(db.session, current_user, chosen)
-            db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))
 
 

@@ -11,6 +11,7 @@ from apiflask import APIBlueprint
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.api.errors import ApiError, refusals
 from app.auth.access import any_role, roles_required
@@ -91,7 +92,9 @@ def described(orders: list[MarketOrder]) -> list[dict]:
 def acknowledged(acks: list) -> list[dict]:
     """The orders the acknowledgements name, as they stand after the commit."""
     ids = [ack.order_id for ack in acks]
-    orders = {order.id: order for order in db.session.scalars(select(MarketOrder).where(MarketOrder.id.in_(ids)))}
+    query = (select(MarketOrder).where(MarketOrder.id.in_(ids))   # with what order_row shows: one query
+             .options(joinedload(MarketOrder.account), joinedload(MarketOrder.instrument)))
+    orders = {order.id: order for order in db.session.scalars(query)}
     fills = fills_of(ids)
     return [order_row(orders[ack.order_id], fills[ack.order_id], duplicate=ack.duplicate) for ack in acks]
 

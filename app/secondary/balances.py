@@ -150,6 +150,10 @@ def _parse_row(number: int, cells: list[str], known: _Known) -> BalanceRow:
     return BalanceRow(number, account, asset, _amount(amount, asset))
 
 
+# A balance column holds 18 whole digits; a load stays well inside, so sums of loads still fit.
+AMOUNT_LIMIT = Decimal(10) ** 15
+
+
 def _amount(text: str, asset: str) -> Decimal:
     """Money to the tiyn; securities in whole units; never negative."""
     try:
@@ -159,6 +163,9 @@ def _amount(text: str, asset: str) -> Decimal:
     places = 2 if is_currency(asset) else 0
     if not value.is_finite() or value < 0:
         raise ValueError(_l("The amount must be zero or more."))
+    if value >= AMOUNT_LIMIT:  # before rounding: a 60-digit number overflows the decimal context
+        raise ValueError(_l("The amount %(amount)s is too large: at most 15 digits before the point.",
+                            amount=text.strip()))
     if value != round(value, places):
         if places:
             raise ValueError(_l("Money has at most 2 decimal places."))
@@ -170,15 +177,16 @@ def _amount(text: str, asset: str) -> Decimal:
 
 @dataclass
 class LoadBalances:
-    """The rows as one sequenced batch, all or nothing: a refused row raises, and the
-    sequencer then rolls the whole batch back."""
+    """The rows as one sequenced instruction, all or nothing: a refused row raises, and the
+    sequencer journals none of them (the rest of its group is sequenced again without it).
+    The problems keep their messages unworded, to be shown in the requester's language."""
     rows: list[BalanceRow]
     user_id: int | None = None
 
     def run(self, batch):
         results = [LoadBalance(row.account_code, row.asset, str(row.amount), self.user_id).run(batch)
                    for row in self.rows]
-        problems = [(row.row, str(result.message)) for row, result in zip(self.rows, results)
+        problems = [(row.row, result.message) for row, result in zip(self.rows, results)
                     if isinstance(result, MarketError)]
         if problems:
             raise BalancesRefused(problems)

@@ -76,7 +76,7 @@ def open_day_of(batch) -> date:
 def ensure_terms(batch, instrument, code: str) -> str:
     """Journal the book's terms when they are new or changed (a new day's accrued interest)."""
     key = book_key(instrument.id, code)
-    settles_on = date.fromisoformat(batch.context.settlement_dates(batch.market.today)[code])
+    settles_on = batch.market.dates[code]     # journaled at the opening: no calendar per batch
     terms = batch.context.terms(instrument, settles_on)
     book = batch.market.books.get(key)
     if book is None or book.terms != terms:

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.calendar.services import business_calendar
-from app.domain.calendar import almaty_date
+from app.calendar.services import build_calendar
+from app.domain.calendar import BusinessCalendar, almaty_date
 from app.domain.market import Terms
 from app.domain.market_rules import Corridor
 from app.domain.yields import Bond, BondKind, accrued_interest, regular_coupon_dates
@@ -22,11 +22,12 @@ class Context:
     session: object
     now: datetime
     _instruments: dict[int, Instrument | None] = field(default_factory=dict)
-    _accounts: dict[int, TradingAccount | None] = field(default_factory=dict)
+    _accounts: dict[int, TradingAccount] | None = None
     _references: dict[tuple[int, date], Decimal | None] = field(default_factory=dict)
     _sessions: dict[date, TradingSession | None] = field(default_factory=dict)
     _dates: dict[date, dict[str, str]] = field(default_factory=dict)
     _terms: dict[tuple[int, date], Terms] = field(default_factory=dict)
+    _calendars: dict[int, BusinessCalendar] = field(default_factory=dict)
     _account_codes: dict[str, TradingAccount] | None = None
     _instrument_codes: set[str] | None = None
 
@@ -40,15 +41,19 @@ class Context:
         return self._instruments[instrument_id]
 
     def account(self, account_id: int) -> TradingAccount | None:
-        if account_id not in self._accounts:
-            self._accounts[account_id] = self.session.get(TradingAccount, account_id)
-        return self._accounts[account_id]
+        """Every account, loaded once per batch: a group of single orders names many, and one
+        query is cheaper than a lookup each."""
+        return self._all_accounts().get(account_id)
 
     def account_by_code(self, code: str) -> TradingAccount | None:
-        """Accounts by code, loaded once per batch (a file of balances names many)."""
         if self._account_codes is None:
-            self._account_codes = {a.code: a for a in self.session.scalars(select(TradingAccount))}
+            self._account_codes = {a.code: a for a in self._all_accounts().values()}
         return self._account_codes.get(code)
+
+    def _all_accounts(self) -> dict[int, TradingAccount]:
+        if self._accounts is None:
+            self._accounts = {a.id: a for a in self.session.scalars(select(TradingAccount))}
+        return self._accounts
 
     def instrument_codes(self) -> set[str]:
         if self._instrument_codes is None:
@@ -78,9 +83,16 @@ class Context:
     def add_session(self, trading_session: TradingSession) -> None:
         self._sessions[trading_session.trading_day] = trading_session
 
+    def calendar(self, year: int) -> BusinessCalendar:
+        """Built once per batch, not per request: a batch runs outside any request (and for
+        several of them at once)."""
+        if year not in self._calendars:
+            self._calendars[year] = build_calendar(self.session, year)
+        return self._calendars[year]
+
     def settlement_dates(self, day: date) -> dict[str, str]:
         if day not in self._dates:
-            calendar = business_calendar(self.session, day.year)
+            calendar = self.calendar(day.year)
             self._dates[day] = {"T0": day.isoformat(),
                                 "T2": calendar.business_days_after(day, 2).isoformat()}
         return self._dates[day]

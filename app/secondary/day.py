@@ -7,7 +7,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 
-from app.calendar.services import business_calendar
 from app.domain.market import MarketRefusal
 from app.secondary.assets import is_currency
 from app.secondary.commands import Ack, Command
@@ -26,7 +25,7 @@ class OpenDay(Command):
         context = batch.context
         if context.trading_session(self.day) is not None:
             raise MarketRefusal("day_exists", day=self.day.isoformat())
-        if not business_calendar(batch.session, self.day.year).is_business_day(self.day):
+        if not context.calendar(self.day.year).is_business_day(self.day):
             raise MarketRefusal("not_business_day", day=self.day.isoformat())
         if self.closes_at <= self.opens_at:
             raise MarketRefusal("bad_session_times")

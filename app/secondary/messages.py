@@ -1,4 +1,5 @@
 """What every refused market instruction says, in the user's language, by check code."""
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from app.formatting import money, price, quantity
@@ -60,8 +61,14 @@ class MarketError(Refusal):
     """A refused market instruction; `code` names the failed check."""
 
     def __init__(self, code: str, /, field: str | None = None, **details):   # a detail may be named `code`
-        super().__init__(describe(code, details), field=field, code=code)
-        self.details = details
+        # Worded when shown, not when made: with group commit one caller's thread sequences
+        # other callers' instructions, and each refusal is read in its own requester's language.
+        Exception.__init__(self, code)
+        self.message = LazyString(describe, code, details)
+        self.field, self.code, self.problems, self.details = field, code, None, details
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def describe(code: str, details: dict) -> str:

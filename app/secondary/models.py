@@ -177,8 +177,8 @@ class MarketTrade(db.Model):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("market_instruments.id"), index=True)
     settlement_code: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(20))   # book | direct | book_repo_open | direct_repo_close …
-    buy_order_id: Mapped[int | None] = mapped_column(BigInteger)
-    sell_order_id: Mapped[int | None] = mapped_column(BigInteger)
+    buy_order_id: Mapped[int | None] = mapped_column(BigInteger, index=True)   # an order's fills
+    sell_order_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     buyer_account_id: Mapped[int] = mapped_column(ForeignKey("market_accounts.id"), index=True)
     seller_account_id: Mapped[int] = mapped_column(ForeignKey("market_accounts.id"), index=True)
     price: Mapped[Decimal] = mapped_column(PRICE)

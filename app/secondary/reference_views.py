@@ -67,7 +67,6 @@ def new_instrument():
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
             flash(_("Instrument %(code)s created.", code=instrument.code), "success")
             return redirect(url_for("market_reference.edit_instrument", instrument_id=instrument.id))
     return render_template("secondary/reference/instrument.html", form=form, instrument=None), status(form)
@@ -86,7 +85,6 @@ def edit_instrument(instrument_id: int):
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
             flash(_("Instrument %(code)s saved.", code=instrument.code), "success")
             return redirect(url_for("market_reference.edit_instrument", instrument_id=instrument.id))
     return render_template("secondary/reference/instrument.html", **instrument_page(instrument, form)), status(form)
@@ -145,7 +143,6 @@ def accounts():
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
             flash(_("Trading account %(code)s created.", code=account.code), "success")
             return redirect(url_for("market_reference.accounts"))
     return render_template("secondary/reference/accounts.html", form=form,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from app.calendar.services import business_calendar
 from app.domain import market_rules as rules
 from app.domain import repo
 from app.domain.market import BUY, SELL, MarketRefusal, Terms
@@ -42,7 +41,7 @@ def repo_terms(batch, instrument, days: int, discount: Decimal | None) -> Terms:
     if reference is None:
         raise MarketRefusal("no_reference_price")
     closes_on = today + timedelta(days=days)
-    if not business_calendar(batch.session, closes_on.year).is_business_day(closes_on):
+    if not batch.context.calendar(closes_on.year).is_business_day(closes_on):
         raise MarketRefusal("repo_close_not_business_day", day=closes_on.isoformat())
     if instrument.maturity_on is not None:
         try:

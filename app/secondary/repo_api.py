@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.api.errors import ApiError, refusals
-from app.api.fields import AwareDateTime, DecimalString
+from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
 from app.auth.access import roles_required
 from app.auth.roles import STAFF_ROLES, Role
 from app.domain.repo import REPO_TERMS
@@ -40,27 +40,27 @@ REFUSED = {422: "Refused: `code` names the failed check, `message` says why"}
 # --- schemas ---------------------------------------------------------------------------------------
 
 class RepoOrderIn(Schema):
-    account = Integer(required=True, strict=True, metadata={"description": "Your firm's trading account id."})
-    instrument = Integer(required=True, strict=True, metadata={"description": "An instrument on the repo list."})
-    days = Integer(required=True, strict=True, metadata={
+    account = BoundedInteger(required=True, strict=True, metadata={"description": "Your firm's trading account id."})
+    instrument = BoundedInteger(required=True, strict=True, metadata={"description": "An instrument on the repo list."})
+    days = BoundedInteger(required=True, strict=True, metadata={
         "description": f"The term: one of {', '.join(map(str, REPO_TERMS))} (else `repo_term_not_standard`)."})
     side = String(required=True, validate=OneOf(tuple(SIDES.values()), error=CHOOSE), metadata={
         "description": "borrow: deliver securities now, receive money; lend: the opposite."})
     rate = DecimalString(RATE_PLACES, required=True, metadata={"description": "% a year."})
-    lots = Integer(required=True, strict=True, validate=LOTS)
+    lots = BoundedInteger(required=True, strict=True, validate=LOTS)
     client_code = String(allow_none=True, load_default=None, validate=Length(max=30))
 
 
 class DirectRepoIn(RepoOrderIn):
-    counterparty = Integer(required=True, strict=True, metadata={"description": "The member firm addressed."})
-    days = Integer(required=True, strict=True, metadata={"description": "1 to 90 calendar days."})
+    counterparty = BoundedInteger(required=True, strict=True, metadata={"description": "The member firm addressed."})
+    days = BoundedInteger(required=True, strict=True, metadata={"description": "1 to 90 calendar days."})
     discount = DecimalString(DISCOUNT_PLACES, required=True, metadata={
         "description": "Agreed discount, a fraction: P = Ptk × (1 − discount)."})
 
 
 class AnswerIn(Schema):
     accept = Boolean(required=True)
-    account = Integer(strict=True, allow_none=True, load_default=None, metadata={
+    account = BoundedInteger(strict=True, allow_none=True, load_default=None, metadata={
         "description": "Your account for the deal; required to accept."})
     client_code = String(allow_none=True, load_default=None, validate=Length(max=30))
 

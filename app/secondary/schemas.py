@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, validates_schema
 
-from app.api.fields import AwareDateTime, DecimalString
+from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
 from app.domain.market_rules import MAX_LOTS
 from app.secondary.reference import SETTLEMENT_CODES
 
@@ -40,14 +40,14 @@ class OrderIn(Schema):
     """A limit order has a price on the instrument's price step; a market order none (it fills
     what it can at once within the corridor; the rest is killed)."""
 
-    account = Integer(required=True, strict=True, metadata={"description": "Your firm's trading account id."})
-    instrument = Integer(required=True, strict=True, metadata={"description": "Instrument id (`/instruments`)."})
+    account = BoundedInteger(required=True, strict=True, metadata={"description": "Your firm's trading account id."})
+    instrument = BoundedInteger(required=True, strict=True, metadata={"description": "Instrument id (`/instruments`)."})
     settlement_code = String(required=True, validate=OneOf(SETTLEMENT_CODES, error=CHOOSE))
     side = String(required=True, validate=OneOf(SIDES, error=CHOOSE))
     type = String(required=True, validate=OneOf(TYPES, error=CHOOSE))
     price = DecimalString(PRICE_PLACES, allow_none=True, load_default=None,
                           metadata={"description": "Limit orders: per share in tenge, or % of face value."})
-    lots = Integer(required=True, strict=True, validate=LOTS)
+    lots = BoundedInteger(required=True, strict=True, validate=LOTS)
     client_code = String(allow_none=True, load_default=None, validate=Length(max=30), metadata={
         "description": "Required on an aggregated client account."})
     expires_on = Date(allow_none=True, load_default=None, metadata={
@@ -78,7 +78,7 @@ class AmendIn(Schema):
     """Only the fields sent change. A new price or more lots loses time priority; fewer lots keep it."""
 
     price = DecimalString(PRICE_PLACES, metadata={"description": "The new limit price."})
-    lots = Integer(strict=True, validate=LOTS, metadata={"description": "The new remaining lots."})
+    lots = BoundedInteger(strict=True, validate=LOTS, metadata={"description": "The new remaining lots."})
 
     @validates_schema
     def changes_something(self, data: dict, **kwargs) -> None:
@@ -89,7 +89,7 @@ class AmendIn(Schema):
 class OrdersQuery(Schema):
     status = String(load_default=None, validate=OneOf((LIVE, *ORDER_STATUSES), error=CHOOSE), metadata={
         "description": "`live` = active, partial or offered."})
-    instrument = Integer(load_default=None, metadata={"description": "Instrument id."})
+    instrument = BoundedInteger(load_default=None, metadata={"description": "Instrument id."})
 
 
 class TradesQuery(Schema):
@@ -97,7 +97,7 @@ class TradesQuery(Schema):
 
 
 class PositionsQuery(Schema):
-    organisation = Integer(load_default=None, metadata={"description": "Staff only: one firm's id."})
+    organisation = BoundedInteger(load_default=None, metadata={"description": "Staff only: one firm's id."})
 
 
 # --- out -----------------------------------------------------------------------------------------

@@ -12,7 +12,11 @@ How it stays correct with several gunicorn workers (README, "Secondary market"):
 - The journal rows, the projected orders/trades/positions and the new head are committed in
   one transaction before any caller is answered.  If anything fails, the in-memory state is
   dropped and rebuilt from the journal on the next call, so it can never run ahead of it.
-- Commands in one call share one commit (the API's batch endpoint and the benchmark use it).
+- Commands in one call share one commit (the API's batch endpoint and the benchmark use it),
+  and so do concurrent calls in one process (group commit, `group_commit.py`): while one
+  group is sequenced the next one queues, and its first caller sequences it for all of them
+  in one transaction, answering each caller only after that commit.  A dealer's screen sends
+  one order per request; this way they do not pay one commit each under the market's lock.
 """
 from __future__ import annotations
 
@@ -22,14 +26,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from app.domain.market import Effects, Market
 from app.secondary.context import Context
+from app.secondary.group_commit import GroupCommit, Request
 from app.secondary.models import JournalEntry, MarketSnapshot, SequencerHead
 from app.secondary.projection import Projection
 
 SNAPSHOT_EVERY = 20_000
-_LOCK = threading.Lock()
+GROUP_LIMIT = 500            # commands per sequenced transaction, as the API's batch endpoint
+_LOCK = threading.Lock()     # this process's in-memory market: one group at a time
 
 
 class _Cache:
@@ -65,30 +72,70 @@ class Batch:
 
 
 def submit(session, commands: list, at: datetime) -> list:
-    """Sequence `commands` (objects with `run(batch)`), commit, and return their results."""
-    with _LOCK:
-        session.commit()   # the sequenced transaction starts clean, so it can take the lock
+    """Sequence `commands` (objects with `run(batch)`) with whatever else this process has
+    queued, and return their results once that group is committed."""
+    # The one commit of a request's session outside the request's edge, on purpose: the group
+    # is sequenced in a session of its own (one transaction shared by many requests cannot be
+    # any one request's), so what the caller wrote must be committed to be seen there, and on
+    # SQLite an open transaction holds the write lock the group's leader is about to wait for.
+    session.commit()
+    return _GROUPS.submit(session.get_bind(), commands, at)
+
+
+def _sequence(group: list[Request]) -> None:
+    """One transaction for the whole group.  A request whose command raises (not a refusal:
+    that is a result) gets its own error, and the others are sequenced again without it."""
+    while group:
+        try:
+            outcomes = _commit(group)
+        except _RequestFailed as failed:
+            failed.request.fail(failed.error)
+            group = [request for request in group if request is not failed.request]
+            continue
+        except Exception as error:     # not one request's doing (the commit, the projection…)
+            if len(group) == 1:
+                group[0].fail(error)
+            else:
+                for request in group:
+                    _sequence([request])
+            return
+        for request, results in zip(group, outcomes):
+            request.answer(results)
+        return
+
+
+class _RequestFailed(Exception):
+    def __init__(self, request: Request, error: Exception):
+        super().__init__(str(error))
+        self.request, self.error = request, error
+
+
+def _commit(group: list[Request]) -> list[list]:
+    """Sequence and commit the group; its results per request.  The group is stamped with the
+    latest of its callers' instants: no instruction is dated before it was sent."""
+    at = max(request.at for request in group)
+    with _LOCK, Session(group[0].bind, expire_on_commit=False) as session:
         try:
             _fold_committed(session)
             session.commit()
-            results = _run(session, commands, at)
+            outcomes = _run(session, group, at)
             session.commit()
         except BaseException:
             session.rollback()
             _Cache.market = None
             raise
-    return results
+    return outcomes
 
 
-def _run(session, commands: list, at: datetime) -> list:
+def _run(session, group: list[Request], at: datetime) -> list[list]:
     head = _take_head(session)
     market = _caught_up(session, head)
     batch = Batch(session, market, at, Projection(session, market, at), Context(session, at))
-    batch.keys.update(_known_keys(session, commands))
-    results = [command.run(batch) for command in commands]
+    batch.keys.update(_known_keys(session, [command for request in group for command in request.commands]))
+    outcomes = [_run_request(batch, request) for request in group]
     if not batch.journal:
         _Cache.market = market
-        return results
+        return outcomes
     session.execute(insert(JournalEntry.__table__), batch.journal)   # Core: no ORM bookkeeping
     _Cache.last = batch.journal[-1]["payload"]
     batch.projection.write()
@@ -96,7 +143,17 @@ def _run(session, commands: list, at: datetime) -> list:
     if market.seq // SNAPSHOT_EVERY != head // SNAPSHOT_EVERY:
         write_snapshot(session, market, at)
     _Cache.market = market
-    return results
+    return outcomes
+
+
+def _run_request(batch: Batch, request: Request) -> list:
+    try:
+        return [command.run(batch) for command in request.commands]
+    except Exception as error:
+        raise _RequestFailed(request, error) from error
+
+
+_GROUPS = GroupCommit(_sequence, GROUP_LIMIT)
 
 
 def _known_keys(session, commands: list) -> dict[tuple[int, str], int]:

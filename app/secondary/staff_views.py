@@ -62,7 +62,6 @@ def _day_page(form: OpenDayForm) -> dict:
 @bp.route("/staff/")
 @roles_required(*STAFF_ROLES)
 def day():
-    schedule.advance_due(db.session)
     return render_template("secondary/staff/day.html", **_day_page(_open_form()))
 
 
@@ -144,7 +143,6 @@ def load_balances():
 @bp.route("/staff/surveillance")
 @roles_required(*STAFF_ROLES)
 def surveillance_page():
-    schedule.advance_due(db.session)
     day = services.market_day(db.session)
     return render_template("secondary/staff/surveillance.html", day=day,
                            books=surveillance.books(db.session, day), halted=surveillance.halted(db.session),

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from app.auth.access import any_role, roles_required
 from app.auth.roles import Role
 from app.extensions import db
+from app.transaction import is_read
 from app.pages import apply, show_error
 from app.secondary import reference, schedule, services
 from app.secondary.assets import is_currency
@@ -64,7 +65,10 @@ def _status(form) -> int:
 
 
 def _session_banner() -> dict:
-    schedule.advance_due(db.session)       # a session past its close time closes on first sight
+    # Past its close time the session shows as closed (is_open asks the clock); the worker
+    # stores the close, and a change made here stores it first.
+    if not is_read():
+        schedule.advance_due(db.session)
     trading_session = services.current_session(db.session)
     return {"trading_session": trading_session, "market_open": services.is_open(trading_session),
             "day": services.day_of(trading_session)}

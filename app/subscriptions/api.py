@@ -17,6 +17,7 @@ from app.auth.access import any_role, roles_required
 from app.auth.roles import STAFF_ROLES, Role
 from app.clock.services import now
 from app.extensions import db
+from app.transaction import is_read
 from app.subscriptions import access, bidding, results, services
 from app.subscriptions import schemas as s
 from app.subscriptions.labels import status_label
@@ -38,17 +39,15 @@ def not_found(message=None) -> ApiError:
 
 
 def refreshed() -> None:
-    """Close the subscriptions whose bid period has ended (committed apart, as the pages do)."""
-    if results.advance_due(db.session, now()):
-        db.session.commit()
+    """Windows that have ended show as closed: a read derives it, a change stores it."""
+    results.advance_due(db.session, now(), store=not is_read())
 
 
 def current_subscription(subscription_id: int) -> Subscription:
-    refreshed()
     subscription = services.get_subscription(db.session, subscription_id)
     if subscription is None or not access.can_read(subscription, current_user):
         raise not_found()
-    return subscription
+    return results.up_to_date(db.session, subscription, now(), store=not is_read())
 
 
 def confidential_subscription(subscription_id: int) -> Subscription:
@@ -76,7 +75,6 @@ def applied(subscription: Subscription, operation) -> dict:
     """Run one state change: commit it, or roll back and answer the refusal."""
     with refusals():
         operation()
-    db.session.commit()
     return describe(subscription)
 
 
@@ -138,7 +136,6 @@ def file_application(data: dict):
     with refusals():
         subscription = services.file_application(db.session, current_user, terms_of(data), now(),
                                                  also_with_ccp=data["also_with_ccp"])
-    db.session.commit()
     return describe(subscription)
 
 
@@ -233,7 +230,7 @@ def counts(subscription_id: int):
 @bp.get("/<int:subscription_id>/accepted-bids")
 @roles_required(*STAFF, *SELLERS, Role.ISSUER)
 @bp.input(s.AcceptedBidsQuery, location="query", arg_name="query")
-@bp.output(s.OfferingBidOut(many=True))
+@bp.output(s.AcceptedBidOut(many=True))
 @bp.doc(responses={404: ERRORS[404], 409: "Not before the bid period has ended"})
 def accepted_bids(subscription_id: int, query: dict):
     """The accepted bids register, once the bid period has ended (App.8 §8)
@@ -267,7 +264,6 @@ def collateral_check(subscription_id: int, data: dict):
             "unsecured_bid_ids": [_("Name only active bids of this subscription.")]}})
     with refusals():
         refused = results.collateral_check(db.session, subscription, unsecured, now())
-    db.session.commit()
     return {"refused": refused, "subscription": describe(subscription)}
 
 
@@ -284,7 +280,6 @@ def satisfied_register(subscription_id: int, data: dict):
              for number, row in enumerate(data["rows"], start=1)]
     with refusals({"file": "rows"}):
         results.apply_satisfied_register(db.session, subscription, lines, now())
-    db.session.commit()
     return describe(subscription)
 
 
@@ -308,7 +303,6 @@ def form_deals(subscription_id: int):
     subscription = current_subscription(subscription_id)
     with refusals():
         deals = results.form_deals(db.session, subscription, now())
-    db.session.commit()
     return [deal_row(deal) for deal in deals]
 
 

@@ -105,7 +105,6 @@ def submit_bid(subscription_id: int, headers: dict, data: dict):
         with refusals():
             bid, created = bidding.submit_bid(db.session, subscription, current_user,
                                               bidding.OfferingBidEntry(**data), key, now())
-        db.session.commit()
     except IntegrityError:
         bid, created = repeated_bid(subscription, key), False
     return bid_row(bid), 201 if created else 200
@@ -131,7 +130,6 @@ def change_bid(subscription_id: int, bid_id: int, data: dict):
     entry = entry_of(bid, data)
     with refusals():
         bidding.amend_bid(db.session, bid, current_user, entry, now())
-    db.session.commit()
     return bid_row(bid)
 
 
@@ -144,7 +142,6 @@ def withdraw_bid(subscription_id: int, bid_id: int):
     bid = own_bid(current_subscription(subscription_id), bid_id)
     with refusals():
         bidding.withdraw_bid(db.session, bid, current_user, now())
-    db.session.commit()
     return bid_row(bid)
 
 
@@ -170,7 +167,6 @@ def confirmed(subscription_id: int, bid_id: int, confirm: bool) -> dict:
     bid = controlled_bid(subscription_id, bid_id)
     with refusals():
         bidding.confirm_bid(db.session, bid, current_user, confirm, now())
-    db.session.commit()
     return bid_row(bid, details=False)
 
 
@@ -187,6 +183,5 @@ def investor_details(subscription_id: int, bid_id: int, data: dict):
     bid = own_bid(current_subscription(subscription_id), bid_id)
     with refusals():
         results.enter_investor_details(db.session, bid, current_user, data, now())
-    db.session.commit()
     return bid_row(bid)
 

@@ -54,7 +54,6 @@ def submit_bid(subscription_id: int):
         db.session.rollback()
         flash(_("This bid was already accepted."), "success")
     else:
-        db.session.commit()
         flash(_("The bid is accepted.") if created else _("This bid was already accepted."), "success")
     return redirect(_back(subscription.id))
 
@@ -92,7 +91,6 @@ def investor_details(subscription_id: int, bid_id: int):
             db.session.rollback()
             flash(str(error.message), "error")
         else:
-            db.session.commit()
             flash(_("The investor's details are saved."), "success")
             return redirect(_back(subscription_id))
     return render_template("subscriptions/details.html", bid=bid, form=form)

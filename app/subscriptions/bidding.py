@@ -1,13 +1,19 @@
 """Bids in the bid period (App.8 §6–7): for the member itself or for its clients, each with the
 investor's identity; private-placement limits counted by IIN/BIN across members; custodians
-confirm; collateral is checked when the settlement code says."""
+confirm; collateral is checked when the settlement code says.
+
+Bids take the offering's row in share mode, so firms bid side by side and the close (FOR UPDATE)
+waits for them; in a private placement the investor limits count across firms, so there a bid
+takes the row exclusively."""
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from app.audit.sealing import sealed
 from app.audit.services import record
 from app.auctions.models import Confirmation
 from app.auth.models import Organisation, User
@@ -42,8 +48,20 @@ def phase(subscription: Subscription, now: datetime) -> str:
 
 
 def locked(session, subscription: Subscription) -> Subscription:
-    return session.scalars(select(Subscription).where(Subscription.id == subscription.id)
-                           .with_for_update().execution_options(populate_existing=True)).one()
+    """The offering row for a bid: shared, or exclusive with its bids when it is private (the
+    investor limits read every firm's bids; a term fixed before the period). PostgreSQL;
+    SQLite's writer lock is global."""
+    query = select(Subscription).where(Subscription.id == subscription.id)
+    if subscription.is_private:
+        query = query.with_for_update().options(selectinload(Subscription.bids))
+    else:
+        query = query.with_for_update(read=True)
+    return session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def bid_stream(bid: SubscriptionBid) -> str:
+    """One audit chain per firm and offering: firms bidding side by side never share a head."""
+    return f"subscription:{bid.subscription_id}:organisation:{bid.organisation_id}"
 
 
 def firm_bids(session, subscription: Subscription, organisation_id: int) -> list[SubscriptionBid]:
@@ -79,34 +97,45 @@ def submit_bid(session, subscription: Subscription, user: User, entry: OfferingB
     _fill(session, subscription, user, bid, entry, now)
     session.add(bid)
     session.flush()
-    record(session, "subscription_bid.submit", "subscription_bid", bid.id, None, bid_snapshot(bid))
+    record(session, "subscription_bid.submit", "subscription_bid", bid.id, None, bid_snapshot(bid),
+           stream=bid_stream(bid))
     return bid, True
 
 
 def amend_bid(session, bid: SubscriptionBid, user: User, entry: OfferingBidEntry, now: datetime) -> SubscriptionBid:
     subscription = locked(session, bid.subscription)
     _check_own(bid, user)
+    bid = _locked_bid(session, bid.id)
     if bid.status != SubscriptionBidStatus.ACTIVE:
         raise OfferingError(_l("This bid is no longer active."))
     before = bid_snapshot(bid)
     _fill(session, subscription, user, bid, entry, now, replacing=bid)
     bid.updated_at = now
     session.flush()
-    record(session, "subscription_bid.amend", "subscription_bid", bid.id, before, bid_snapshot(bid))
+    record(session, "subscription_bid.amend", "subscription_bid", bid.id, before, bid_snapshot(bid),
+           stream=bid_stream(bid))
     return bid
 
 
 def withdraw_bid(session, bid: SubscriptionBid, user: User, now: datetime) -> SubscriptionBid:
     subscription = locked(session, bid.subscription)
     _check_own(bid, user)
+    bid = _locked_bid(session, bid.id)
     _check_open(subscription, now)
     if bid.status != SubscriptionBidStatus.ACTIVE:
         raise OfferingError(_l("This bid is no longer active."))
     before = bid_snapshot(bid)
     bid.status, bid.updated_at = SubscriptionBidStatus.WITHDRAWN, now
     session.flush()
-    record(session, "subscription_bid.withdraw", "subscription_bid", bid.id, before, bid_snapshot(bid))
+    record(session, "subscription_bid.withdraw", "subscription_bid", bid.id, before, bid_snapshot(bid),
+           stream=bid_stream(bid))
     return bid
+
+
+def _locked_bid(session, bid_id: int) -> SubscriptionBid:
+    """The bid as it stands now, kept until commit: a second edit of it waits for the first."""
+    return session.scalars(select(SubscriptionBid).where(SubscriptionBid.id == bid_id)
+                           .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
 
 
 def _check_own(bid: SubscriptionBid, user: User) -> None:
@@ -235,6 +264,7 @@ def confirm_bid(session, bid: SubscriptionBid, user: User, confirmed: bool, now:
     """App.9: a refused bid leaves the register."""
     if bid.custodian_id != user.organisation_id:
         raise OfferingError(_l("Bid not found."), code="not_found")
+    locked(session, bid.subscription)  # the close, which refuses pending bids, waits
     if bid.status != SubscriptionBidStatus.ACTIVE or bid.confirmation != Confirmation.PENDING:
         raise OfferingError(_l("This bid does not await your confirmation."))
     if now >= bid.subscription.collateral_check_at:
@@ -246,7 +276,7 @@ def confirm_bid(session, bid: SubscriptionBid, user: User, confirmed: bool, now:
     bid.updated_at = now
     session.flush()
     record(session, "subscription_bid.confirm" if confirmed else "subscription_bid.refuse", "subscription_bid",
-           bid.id, before, bid_snapshot(bid))
+           bid.id, before, bid_snapshot(bid), stream=bid_stream(bid))
     return bid
 
 
@@ -257,9 +287,15 @@ def bids_to_confirm(session, custodian_id: int) -> list[SubscriptionBid]:
 
 
 def bid_snapshot(bid: SubscriptionBid) -> dict:
+    """What the audit trail keeps of a bid in the period: the terms and the investor only sealed
+    (app.audit.sealing), since staff read the trail before the offering closes."""
     return {
         "subscription_id": bid.subscription_id, "organisation_id": bid.organisation_id, "kind": bid.kind,
-        "price": str(bid.price) if bid.price is not None else None, "quantity": bid.quantity,
-        "investor_iin": bid.investor_iin, "status": bid.status, "confirmation": bid.confirmation,
-        "secured": bid.secured,
+        "status": bid.status, "confirmation": bid.confirmation, "custodian_id": bid.custodian_id,
+        "secured": bid.secured, "sealed": sealed_digest(bid),
     }
+
+
+def sealed_digest(bid: SubscriptionBid) -> str:
+    return sealed([bid.id, str(bid.price), bid.quantity, str(bid.amount), bid.investor_iin, bid.investor_name,
+                   bid.investor_category, bid.qualified])

@@ -82,7 +82,7 @@ class BidForm(FlaskForm):
     investor_category = SelectField(_l("Investor category"), choices=_choices(labels.CATEGORY_LABELS),
                                     default="individual")
     qualified = BooleanField(_l("Qualified investor"))
-    custodian_id = SelectField(_l("Account"), choices=[], validate_choice=False)
+    custodian_id = SelectField(_l("Account"), choices=[])  # the view lists the custodians
     secured = BooleanField(_l("Cover is blocked (settlement code Z0)"))
 
     def entry(self) -> OfferingBidEntry:

@@ -1,10 +1,9 @@
 """The accepted bids register as files (App.8 §8): XML (schema-valid, signed) and XLSX, each with
-its SHA-256. Small registers are built inside the request; large ones in a background thread
-that reports progress. Files are written beside their final name and renamed when complete, so a
-half-written file is never served."""
-import threading
+its SHA-256. Small registers are built inside the request; large ones by the worker process, as
+a job that reports progress and survives a restart. Files are written beside their final name and
+renamed when complete, so a half-written file is never served."""
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -15,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.audit.services import record
 from app.auth.models import User
 from app.clock.services import now as business_now
-from app.extensions import db
+from app.jobs import services as jobs
 from app.registers.signing import sign_register
 from app.registers.rows import RegisterHeader, RegisterRow
 from app.registers.xml import validate_register, write_register_xml
@@ -25,6 +24,7 @@ from app.subscriptions.models import (RegisterExport, Subscription, Subscription
 from app.subscriptions.services import OfferingError
 
 INLINE_ROWS = 5_000
+WORKER_GRACE = timedelta(minutes=1)
 FORMATS = {"xml": "accepted_xml", "xlsx": "accepted_xlsx"}
 READY = (SubscriptionStatus.CLOSED, SubscriptionStatus.ALLOCATED, SubscriptionStatus.DEALS_FORMED,
          SubscriptionStatus.SETTLED)
@@ -97,48 +97,51 @@ def start_export(session, subscription: Subscription, fmt: str, user: User, at: 
     return export
 
 
-def run_inline_or_background(export: RegisterExport) -> None:
-    """Call after the export row is committed."""
-    app = current_app._get_current_object()
+def build_now_or_queue(session, export: RegisterExport) -> None:
+    """A small register is built in this request; a large one is queued for the worker."""
     if export.rows_total <= INLINE_ROWS:
-        build(export.id)
-        return
-    threading.Thread(target=_in_context, args=(app, export.id), name=f"register-{export.id}", daemon=True).start()
+        build(session, export)
+    else:
+        jobs.enqueue(session, "register_export", {"export_id": export.id}, key=f"register_export:{export.id}",
+                     total=export.rows_total)
 
 
-def _in_context(app, export_id: int) -> None:
-    with app.app_context():
-        build(export_id)
+def build_job(session, payload: dict, progress) -> None:
+    """The worker's handler: each batch of rows is a commit point, so the page shows progress.
+    A failure is shown on the export; the worker tries the job again."""
+    export = session.get(RegisterExport, payload["export_id"])
+    export.status, export.error = "running", None
+    session.commit()
 
+    def after_batch(done: int) -> None:
+        session.execute(update(RegisterExport).where(RegisterExport.id == export.id).values(rows_done=done))
+        progress(done, export.rows_total)
+        session.commit()
 
-def build(export_id: int) -> None:
-    """Build one file; commits its progress as it goes (its own transactions)."""
-    export = db.session.get(RegisterExport, export_id)
-    export.status = "running"
-    db.session.commit()
     try:
-        digest = _write(export)
-    except Exception as error:  # noqa: BLE001 — any failure is reported on the export, never half-served
-        db.session.rollback()
-        export = db.session.get(RegisterExport, export_id)
-        export.status, export.error, export.finished_at = "failed", str(error)[:2000], business_now()
-        db.session.commit()
+        build(session, export, after_batch)
+    except Exception as error:
+        session.rollback()
+        failed = session.get(RegisterExport, payload["export_id"])
+        failed.status, failed.error, failed.finished_at = "failed", str(error)[:2000], business_now()
+        session.commit()
         raise
+
+
+def build(session, export: RegisterExport, after_batch=None) -> None:
+    """Write the file and mark the export done (flushes)."""
+    export.status = "running"
+    digest = _write(session, export, after_batch)
     export.status, export.sha256, export.finished_at = "done", digest, business_now()
     export.rows_done = export.rows_total
-    db.session.commit()
+    session.flush()
 
 
-def _write(export: RegisterExport) -> str:
+def _write(session, export: RegisterExport, after_batch) -> str:
     subscription = export.subscription
     header = register_header(subscription, export.rows_total, business_now())
-    export_id, path = export.id, export_path(export)
-
-    def progress(done: int) -> None:
-        db.session.execute(update(RegisterExport).where(RegisterExport.id == export_id).values(rows_done=done))
-        db.session.commit()
-
-    rows = register_rows(db.session, subscription, after_batch=progress)
+    path = export_path(export)
+    rows = register_rows(session, subscription, after_batch=after_batch)
     if export.kind == "accepted_xml":
         digest, count = write_register_xml(path, header, rows)
         validate_register(path)
@@ -146,6 +149,13 @@ def _write(export: RegisterExport) -> str:
         return digest
     digest, _count = write_register_xlsx(path, header, rows)
     return digest
+
+
+def stalled(session, exports: list[RegisterExport]) -> bool:
+    """A file queued for longer than the worker ever takes to start one: its process is down."""
+    keys = [f"register_export:{export.id}" for export in exports if export.status == "queued"]
+    return any(job.status == "queued" and jobs.wall_now() - job.created_at > WORKER_GRACE
+               for job in jobs.find_all(session, keys))
 
 
 def exports_of(session, subscription: Subscription) -> list[RegisterExport]:

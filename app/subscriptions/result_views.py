@@ -70,6 +70,7 @@ def _registers(subscription, upload: UploadForm, problems: list | None = None, s
     return render_template(
         "subscriptions/registers.html", subscription=subscription, exports=exports, upload=upload,
         problems=problems, building=any(export.status in ("queued", "running") for export in exports),
+        stalled=registers.stalled(db.session, exports),
         form=ActionForm(), note_form=NoteForm(formdata=None), is_seller=access.is_seller(subscription, current_user),
         shown_bids=shown, active_count=registers.active_count(db.session, subscription)), status
 
@@ -87,8 +88,7 @@ def build_register(subscription_id: int, fmt: str):
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(back)
-    db.session.commit()
-    registers.run_inline_or_background(export)
+    registers.build_now_or_queue(db.session, export)
     return redirect(back)
 
 
@@ -143,7 +143,6 @@ def _apply_upload(subscription, upload) -> list | None:
     except OfferingError as error:
         db.session.rollback()
         return [(None, str(error.message))]
-    db.session.commit()
     return None
 
 

@@ -7,29 +7,53 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
 from app.auctions.models import Confirmation
 from app.domain import offering_rules as rules
 from app.formatting import almaty_datetime
-from app.subscriptions.bidding import active_bids, money_amount
+from app.subscriptions.bidding import active_bids, bid_stream, money_amount
 from app.subscriptions.messages import rule_message
 from app.subscriptions.models import (MemberNotification, SettlementCode, Subscription, SubscriptionBid,
                                       SubscriptionBidStatus, SubscriptionDeal, SubscriptionStatus)
 from app.subscriptions.services import OfferingError, publish_notice, require_status, snapshot
 
 
-def advance_due(session, now: datetime) -> list[Subscription]:
-    due = session.scalars(select(Subscription).where(Subscription.status == SubscriptionStatus.ANNOUNCED,
-                                                     Subscription.period_end_at <= now).order_by(Subscription.id))
-    return [close_period(session, subscription, now) for subscription in list(due)]
+def advance_due(session, now: datetime, store: bool = True) -> list[Subscription]:
+    """Close every announced subscription whose bid period has ended (idempotent). With `store`
+    off (a read), the close is only derived on the loaded rows and never flushed."""
+    due = list(session.scalars(select(Subscription).where(Subscription.status == SubscriptionStatus.ANNOUNCED,
+                                                          Subscription.period_end_at <= now).order_by(Subscription.id)))
+    if not store:
+        return [freeze(subscription, now) for subscription in due]
+    return [close_period(session, subscription, now) for subscription in due]
+
+
+def up_to_date(session, subscription: Subscription, now: datetime, store: bool = True) -> Subscription:
+    """This one offering, closed if its bid period has ended (stored, or on a read only derived)."""
+    if subscription.status == SubscriptionStatus.ANNOUNCED and subscription.period_end_at <= now:
+        return close_period(session, subscription, now) if store else freeze(subscription, now)
+    return subscription
 
 
 def close_period(session, subscription: Subscription, now: datetime) -> Subscription:
-    """Bids freeze; unconfirmed bids on controlled accounts are refused (App.9); the failure rules
-    of App.8 §6 apply, counting investors by IIN/BIN."""
+    """The close of the bid period, stored: the frozen state, the failure notice, the audit
+    record; the row lock waits for bids in flight and keeps new ones out."""
+    subscription = locked_for_close(session, subscription.id)
     require_status(subscription, SubscriptionStatus.ANNOUNCED)
     before = snapshot(subscription)
+    freeze(subscription, now)
+    if subscription.failure_reason:
+        publish_notice(session, subscription, "failed", now)
+    session.flush()
+    record(session, "subscription.close", "subscription", subscription.id, before, snapshot(subscription))
+    return subscription
+
+
+def freeze(subscription: Subscription, now: datetime) -> Subscription:
+    """Bids freeze; unconfirmed bids on controlled accounts are refused (App.9); the failure rules
+    of App.8 §6 apply, counting investors by IIN/BIN."""
     for bid in active_bids(subscription):
         if bid.confirmation == Confirmation.PENDING:
             bid.status, bid.status_reason, bid.updated_at = SubscriptionBidStatus.REFUSED, "not_confirmed", now
@@ -37,11 +61,15 @@ def close_period(session, subscription: Subscription, now: datetime) -> Subscrip
     reason = rules.failure_reason([investor_bid(bid) for bid in active_bids(subscription)], is_public_offering(subscription))
     subscription.status = SubscriptionStatus.FAILED if reason else SubscriptionStatus.CLOSED
     subscription.failure_reason = reason
-    if reason:
-        publish_notice(session, subscription, "failed", now)
-    session.flush()
-    record(session, "subscription.close", "subscription", subscription.id, before, snapshot(subscription))
     return subscription
+
+
+def locked_for_close(session, subscription_id: int) -> Subscription:
+    """The offering row FOR UPDATE: waits for every bid transaction holding it in share mode, and
+    keeps new ones out until the close commits; its bids are read after that wait."""
+    return session.scalars(select(Subscription).where(Subscription.id == subscription_id).with_for_update()
+                           .options(selectinload(Subscription.bids))
+                           .execution_options(populate_existing=True)).one()
 
 
 def is_public_offering(subscription: Subscription) -> bool:
@@ -91,7 +119,8 @@ def collateral_check(session, subscription: Subscription, unsecured_ids: set[int
             bid.status, bid.status_reason, refused = SubscriptionBidStatus.REFUSED, "not_secured", refused + 1
         else:
             bid.secured = True
-        record(session, "subscription_bid.collateral", "subscription_bid", bid.id, before, bid_state(bid))
+        record(session, "subscription_bid.collateral", "subscription_bid", bid.id, before, bid_state(bid),
+               stream=bid_stream(bid))
     session.flush()
     record(session, "subscription.collateral_check", "subscription", subscription.id, None,
            {"refused": refused, "checked_at": now.isoformat()})
@@ -242,5 +271,6 @@ def enter_investor_details(session, bid: SubscriptionBid, user, details: dict, n
     bid.investor_details, bid.details_source, bid.updated_at = cleaned, "member", now
     session.flush()
     # The audit trail records that details were entered, not the confidential details themselves.
-    record(session, "subscription_bid.details", "subscription_bid", bid.id, None, {"details_source": "member"})
+    record(session, "subscription_bid.details", "subscription_bid", bid.id, None, {"details_source": "member"},
+           stream=bid_stream(bid))
     return bid

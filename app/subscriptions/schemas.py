@@ -10,8 +10,9 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from app.api.fields import AwareDateTime, DecimalString
+from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
 from app.auctions.schemas import CHOOSE, MONEY_PLACES, PRICE_PLACES, OrganisationOut, choice
+from app.db_types import BIGINT_MAX
 from app.subscriptions.models import SettlementCode
 from app.subscriptions.services import CATEGORIES
 
@@ -29,11 +30,11 @@ class OfferingTermsIn(Schema):
 
     security_name = String(required=True, validate=Length(min=1, max=200))
     isin = String(required=True, validate=Length(min=12, max=12), metadata={"example": "KZ1C00000001"})
-    issuer_id = Integer(strict=True, allow_none=True, load_default=None,
+    issuer_id = BoundedInteger(strict=True, allow_none=True, load_default=None,
                         metadata={"description": "The issuer whose securities are offered (not for GKO)."})
     is_bond = Boolean(load_default=False, metadata={"description": "Bonds: prices in % of face value. GKO: always."})
     face_value = DecimalString(MONEY_PLACES, required=True, metadata={"description": "Tenge per security."})
-    quantity = Integer(required=True, strict=True, validate=Range(min=1))
+    quantity = BoundedInteger(maximum=BIGINT_MAX, required=True, strict=True, validate=Range(min=1))
     price_min = DecimalString(PRICE_PLACES, required=True)
     price_max = DecimalString(PRICE_PLACES, required=True,
                               metadata={"description": "Equal to price_min: a fixed price."})
@@ -79,7 +80,7 @@ class OfferingBidIn(Schema):
     Without `investor_iin` the bid is for the member's own account."""
 
     kind = String(required=True, validate=OneOf(BID_KINDS, error=CHOOSE))
-    quantity = Integer(required=True, strict=True, validate=Range(min=1))
+    quantity = BoundedInteger(maximum=BIGINT_MAX, required=True, strict=True, validate=Range(min=1))
     price = DecimalString(PRICE_PLACES, allow_none=True, load_default=None)
     investor_iin = String(allow_none=True, load_default=None, validate=Length(max=12),
                           metadata={"description": "The client's IIN/BIN, 12 digits; one investor through several "
@@ -87,7 +88,7 @@ class OfferingBidIn(Schema):
     investor_name = String(allow_none=True, load_default=None, validate=Length(max=200))
     investor_category = String(load_default="broker_dealer", validate=OneOf(CATEGORIES, error=CHOOSE))
     qualified = Boolean(load_default=False, metadata={"description": "A qualified investor (private placements)."})
-    custodian_id = Integer(strict=True, allow_none=True, load_default=None,
+    custodian_id = BoundedInteger(strict=True, allow_none=True, load_default=None,
                            metadata={"description": "The custodian controlling the account, who must confirm."})
     secured = Boolean(load_default=False, metadata={"description": "Settlement code Z0: the cover is blocked."})
 
@@ -96,13 +97,13 @@ class OfferingBidChangeIn(Schema):
     """PATCH: only the fields sent change; the others keep the bid's values."""
 
     kind = String(validate=OneOf(BID_KINDS, error=CHOOSE))
-    quantity = Integer(strict=True, validate=Range(min=1))
+    quantity = BoundedInteger(maximum=BIGINT_MAX, strict=True, validate=Range(min=1))
     price = DecimalString(PRICE_PLACES, allow_none=True)
     investor_iin = String(allow_none=True, validate=Length(max=12))
     investor_name = String(allow_none=True, validate=Length(max=200))
     investor_category = String(validate=OneOf(CATEGORIES, error=CHOOSE))
     qualified = Boolean()
-    custodian_id = Integer(strict=True, allow_none=True)
+    custodian_id = BoundedInteger(strict=True, allow_none=True)
     secured = Boolean()
 
 
@@ -115,21 +116,21 @@ class InvestorDetailsIn(Schema):
 
 
 class AcceptedBidsQuery(Schema):
-    after_id = Integer(load_default=0, validate=Range(min=0),
+    after_id = BoundedInteger(load_default=0, validate=Range(min=0),
                        metadata={"description": "Bids with a larger id; send the last id of the previous page."})
-    limit = Integer(load_default=1000, validate=Range(min=1, max=5000))
+    limit = BoundedInteger(load_default=1000, validate=Range(min=1, max=5000))
 
 
 class CollateralCheckIn(Schema):
-    unsecured_bid_ids = List(Integer(strict=True), load_default=list, metadata={
+    unsecured_bid_ids = List(BoundedInteger(strict=True), load_default=list, metadata={
         "description": "Active bids the depository found without cover: they leave the register."})
 
 
 class SatisfiedRowIn(Schema):
-    bid_number = Integer(required=True, strict=True, metadata={"description": "The bid's id in the accepted register."})
+    bid_number = BoundedInteger(required=True, strict=True, metadata={"description": "The bid's id in the accepted register."})
     price = DecimalString(PRICE_PLACES, allow_none=True, load_default=None,
                           metadata={"description": "Required when the quantity is above 0."})
-    quantity = Integer(required=True, strict=True, metadata={"description": "0: not satisfied."})
+    quantity = BoundedInteger(maximum=BIGINT_MAX, required=True, strict=True, metadata={"description": "0: not satisfied."})
 
 
 class SatisfiedRegisterIn(Schema):
@@ -218,6 +219,13 @@ class OfferingBidOut(Schema):
         "description": "Confidential: to the bidding member, the seller, the issuer and staff."})
     created_at = AwareDateTime()
     updated_at = AwareDateTime()
+
+
+class AcceptedBidOut(OfferingBidOut):
+    """A bid in the accepted register: the bidder's idempotency key is its own business."""
+
+    class Meta:
+        exclude = ("idempotency_key",)
 
 
 class OfferingCountsOut(Schema):

@@ -14,6 +14,7 @@ from app.auth.models import Organisation
 from app.auth.roles import OrganisationKind, Role
 from app.clock.services import now
 from app.extensions import db
+from app.transaction import is_read
 from app.pages import apply, show_error
 from app.subscriptions import access, bidding, results, services
 from app.subscriptions.forms import ActionForm, BidForm, NoteForm, OfferingForm, local
@@ -31,16 +32,14 @@ def vocabulary() -> dict:
 
 
 def refreshed() -> None:
-    if results.advance_due(db.session, now()):
-        db.session.commit()
-
+    """Windows that have ended show as closed: a read derives it, a change stores it."""
+    results.advance_due(db.session, now(), store=not is_read())
 
 def load(subscription_id: int):
-    refreshed()
     subscription = services.get_subscription(db.session, subscription_id)
     if subscription is None or not access.can_read(subscription, current_user):
         abort(404)
-    return subscription
+    return results.up_to_date(db.session, subscription, now(), store=not is_read())
 
 
 @bp.route("/")
@@ -71,7 +70,6 @@ def new():
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
             flash(_("The application is filed; the exchange will check it."), "success")
             return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
     return render_template("subscriptions/new.html", form=form), 422 if form.errors else 200
@@ -143,7 +141,6 @@ def change_terms(subscription_id: int):
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
             flash(_("The terms are changed."), "success")
             return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
     return render_template("subscriptions/new.html", form=form, subscription=subscription, note_form=note)

@@ -3,6 +3,7 @@ refused without a token) or explicitly public, errors as JSON everywhere under /
 import pytest
 from apiflask import APIBlueprint, abort
 from flask import url_for
+from werkzeug.routing.converters import NumberConverter
 from openapi_spec_validator import validate
 
 from app.api.openapi import openapi_path
@@ -61,7 +62,7 @@ def test_every_operation_is_protected_or_explicitly_public(app, spec):
 
 
 def _url(app, rule) -> str:
-    values = {name: 999_999 if type(rule._converters[name]).__name__ in {"IntegerConverter", "FloatConverter"} else "x"
+    values = {name: 999_999 if isinstance(rule._converters[name], NumberConverter) else "x"
               for name in rule.arguments}
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
@@ -131,3 +132,15 @@ def test_library_abort_gets_a_code_and_our_message(make_app):
     assert client.get("/api/v1/abort-probe/409").json == {"code": "conflict", "message": "Window closed."}
     gone = client.get("/api/v1/abort-probe/410")
     assert gone.status_code == 410 and gone.json["code"] == "gone" and gone.json["message"] != "Gone"
+
+
+def test_every_operation_documents_the_edges_answers(spec):
+    missing = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            expected = {"414", "422"} | ({"400", "413"} if "requestBody" in operation else set())
+            if operation.get("security") != []:
+                expected |= {"401", "403"}
+            if not expected <= set(operation["responses"]):
+                missing.append(f"{method.upper()} {path}: {sorted(expected - set(operation['responses']))}")
+    assert missing == []

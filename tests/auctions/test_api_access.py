@@ -267,3 +267,25 @@ def test_a_declined_auction(api, cast, clock, gko):
     assert declined.status_code == 200
     assert (declined.json["status"], declined.json["decision"]["reason"]) == ("failed", "Prices too low.")
     assert minfin.get(f"{gko}/scenarios").json["scenarios"] == []
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"quantity": 2**63}, "quantity"),
+    ({"quantity": 10, "custodian_id": 2**31}, "custodian_id"),
+    ({"quantity": 10, "custodian_id": -2**31 - 1}, "custodian_id"),
+])
+def test_a_number_beyond_its_column_is_a_422_naming_the_field(api, cast, clock, gko, fields, field):
+    clock(almaty(TRADE_DATE, 10))
+    dealer = api(cast["dealers"][0])
+    response = dealer.post(f"{gko}/bids", json={"kind": "limit", "price": "86.5000", **fields},
+                           headers={"Idempotency-Key": "big"})
+    assert response.status_code == 422
+    assert field in str(response.json)
+    assert dealer.get(f"{gko}/bids").json == []  # nothing half-written
+
+
+@pytest.mark.parametrize("tail", ["/bids/9223372036854775808", "/bids/2147483648", "/bids/" + "9" * 40])
+def test_an_id_beyond_the_id_range_is_not_found_not_a_server_error(api, cast, clock, gko, tail):
+    clock(almaty(TRADE_DATE, 10))
+    assert api(cast["dealers"][0]).get(gko + tail).status_code == 404
+    assert api(cast["staff"]).get(AUCTIONS + "/" + "9" * 30).status_code == 404

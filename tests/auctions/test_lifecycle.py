@@ -60,6 +60,9 @@ def test_gko_day_from_application_to_results(cast, clock, gko_terms):
     assert [level.price for level in register.levels] == [Decimal("86.5000"), Decimal("86.4000")]
     assert register.market_quantity == 100_000
 
+    # The explorer reads plain columns; they give the same domain bids as the ORM rows.
+    assert results.explorer_bids(auction) == [replace(b, investor_type="")
+                                              for b in results.to_domain(results.active_bids(auction))]
     scenarios = results.explore(auction, 1_000_000, Decimal(100))
     assert [s.cutoff_price for s in scenarios] == [Decimal("86.5000"), Decimal("86.4000")]
     assert scenarios[1].placed_quantity == 1_000_000
@@ -104,7 +107,7 @@ def test_market_share_is_checked_per_participant(cast, clock, gko_terms):
         bid(auction, dealer, kind="market", quantity=10)
     db.session.rollback()
     limit = bid(auction, dealer, price="86.0000", quantity=1000)
-    bid(auction, dealer, kind="market", quantity=300)
+    market = bid(auction, dealer, kind="market", quantity=300)
     with pytest.raises(AuctionError):
         bid(auction, dealer, kind="market", quantity=1, key="one-more")
     db.session.rollback()
@@ -112,6 +115,15 @@ def test_market_share_is_checked_per_participant(cast, clock, gko_terms):
         bidding.withdraw_bid(db.session, limit, dealer, almaty(TRADE_DATE, 10))
     db.session.rollback()
     assert limit.status == BidStatus.ACTIVE
+    # Less limit volume can break the share; less market volume cannot.
+    with refused("market_share_exceeded"):
+        bidding.amend_bid(db.session, limit, dealer, BidEntry("limit", 900, Decimal("86.0000")),
+                          almaty(TRADE_DATE, 10))
+    db.session.rollback()
+    bidding.amend_bid(db.session, market, dealer, BidEntry("market", 200), almaty(TRADE_DATE, 10))
+    bidding.amend_bid(db.session, limit, dealer, BidEntry("limit", 700, Decimal("86.0000")), almaty(TRADE_DATE, 10))
+    db.session.commit()
+    assert (limit.quantity, market.quantity) == (700, 200)
 
 
 def test_gko_bids_only_from_primary_dealers_on_own_account(cast, clock, gko_terms):

@@ -133,6 +133,15 @@ def test_bad_application_input_is_named_and_nothing_is_stored(as_user, cast, clo
     assert db.session.scalars(db.select(Auction)).all() == []
 
 
+def test_a_coupon_date_that_is_not_a_date_is_named_not_a_server_error(as_user, cast, clock, gko_terms):
+    clock(almaty(FILED_ON, 10))
+    form = application_form(gko_terms) | {"coupon_dates": "2026-02-30"}
+    response = as_user(cast["minfin"]).post("/auctions/new", data=form)
+    assert response.status_code == 422
+    assert "is not a date" in response.text
+    assert db.session.scalars(db.select(Auction)).all() == []
+
+
 def test_an_unannounced_application_is_hidden_from_bidders(as_user, cast, clock, gko_terms):
     clock(almaty(FILED_ON, 10))
     as_user(cast["minfin"]).post("/auctions/new", data=application_form(gko_terms))

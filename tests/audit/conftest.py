@@ -12,18 +12,25 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 
 
+SQLITE_TRIGGERS = ("audit_events_no_update", "audit_events_no_delete", "audit_heads_no_delete",
+                   "audit_heads_forward_only")
+POSTGRES_TRIGGERS = (("audit_events", "audit_events_no_change"), ("audit_heads", "audit_heads_forward_only"))
+
+
 @contextmanager
 def triggers_off():
     """Committed as one transaction; the triggers are back (PostgreSQL) when it ends."""
     if db.engine.dialect.name == "sqlite":
         # Each SQLite test works on its own copy of the database, so dropping is enough.
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+        for trigger in SQLITE_TRIGGERS:
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         yield
     else:
-        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"))
+        for table, trigger in POSTGRES_TRIGGERS:
+            db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
         yield
-        db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change"))
+        for table, trigger in POSTGRES_TRIGGERS:
+            db.session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
     db.session.commit()
 
 
@@ -43,9 +50,9 @@ def add_events(app) -> Callable[..., list[AuditEvent]]:
     """Appends `count` events through the real `record` and commits them."""
 
     def add(count: int = 1, action: str = "test.event", object_type: str = "thing", object_id=None,
-            after=None) -> list[AuditEvent]:
+            after=None, stream: str | None = None) -> list[AuditEvent]:
         events = [audit_services.record(db.session, action, object_type, object_id if object_id is not None else n,
-                                        None, after) for n in range(count)]
+                                        None, after, stream=stream) for n in range(count)]
         db.session.commit()
         return events
 

@@ -134,7 +134,8 @@ def test_verify_button_names_the_broken_row(client, staff, add_events, tamper):
     victim = last_audit_id() - 1
     tamper("UPDATE audit_events SET object_id = 'x' WHERE id = :id", id=victim)
     response = client.post("/audit/verify", follow_redirects=True)
-    assert f"The audit chain is broken at row {victim}: row contents do not match its hash" in response.text
+    assert (f"The audit chain is broken at row {victim} (thing:1 #1): row contents do not match its hash"
+            in response.text)
 
 
 def read_csv(response) -> list[list[str]]:

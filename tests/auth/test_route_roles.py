@@ -6,6 +6,7 @@ sent to every route and method to see that it is answered as declared.
 """
 import pytest
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from app.auth.access import PUBLIC, endpoint_access
 from app.auth.roles import ALL_ROLES, Role
@@ -230,7 +231,7 @@ def _url(app, rule: Rule) -> str:
         if kind == "AnyConverter":  # e.g. <any(pdf, xlsx):fmt>: only its listed values route
             values[argument] = sorted(converter.items)[0]
         else:
-            values[argument] = 999_999 if kind in {"IntegerConverter", "FloatConverter"} else "x"
+            values[argument] = 999_999 if isinstance(converter, NumberConverter) else "x"
     with app.test_request_context():
         from flask import url_for
 

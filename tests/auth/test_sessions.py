@@ -41,9 +41,12 @@ def test_replayed_cookie_after_logout_is_refused(app, client, make_user):
     assert response.headers["Location"].startswith("/login")
 
 
-def test_get_logout_works_too(client, make_user):
+def test_get_logout_only_asks_and_the_button_logs_out(client, make_user):
     _login(client, make_user(Role.CLIENT))
-    assert client.get("/logout").status_code == 302
+    page = client.get("/logout")
+    assert page.status_code == 200 and 'data-testid="logout-confirm"' in page.text
+    assert client.get("/home").status_code == 200  # a link alone ends nothing
+    assert client.post("/logout").status_code == 302
     assert client.get("/home").status_code == 302
 
 

@@ -5,7 +5,7 @@ Playwright only drives the system browser (`executable_path`); it never download
 import shutil
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -16,6 +16,7 @@ from app.clock.services import set_sandbox_time
 from app.demo.cli import seed_demo
 from app.domain.calendar import ALMATY
 from app.extensions import db
+from app.jobs.worker import run, run_timed_steps
 from tests.e2e.actions import log_in_english
 
 VIEWPORT = {"width": 1440, "height": 900}
@@ -70,10 +71,22 @@ def live_server(make_app) -> LiveServer:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="live-server", daemon=True)
     thread.start()
+    stop_worker = threading.Event()
+    worker = threading.Thread(target=_worker, args=(app, stop_worker), name="desk-worker", daemon=True)
+    worker.start()
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    stop_worker.set()
+    worker.join()
     server.shutdown()
     thread.join()
     server.server_close()
+
+
+def _worker(app, stop: threading.Event) -> None:
+    """The worker process of `make run`, as a thread beside the server."""
+    with app.app_context():
+        run(stop, poll=0.2, lease=timedelta(seconds=60))
+        db.session.remove()
 
 
 @pytest.fixture(scope="session")
@@ -127,10 +140,12 @@ def desk(new_page):
 
 @pytest.fixture
 def clock(live_server):
-    """Stop the sandbox clock at an Almaty time "YYYY-MM-DDTHH:MM", straight in the database."""
+    """Stop the sandbox clock at an Almaty time "YYYY-MM-DDTHH:MM", straight in the database;
+    the deadlines it passes are stored at once, as the worker would on its next round."""
     def stop_at(almaty_wall_clock: str) -> None:
         with live_server.app.app_context():
             at = datetime.fromisoformat(almaty_wall_clock).replace(tzinfo=ALMATY)
             set_sandbox_time(db.session, at, frozen=True, user_id=None)
             db.session.commit()
+            run_timed_steps()        # the worker's next round, without waiting for its poll
     return stop_at

@@ -86,7 +86,8 @@ class Gunicorn:
     process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
+        command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8",
+                   "--workers", str(WORKERS),
                    "--bind", f"127.0.0.1:{self.port}", "--chdir", str(ROOT), "wsgi:app"]
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(command, env=self.environment, stdout=output,

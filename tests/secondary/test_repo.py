@@ -42,7 +42,7 @@ def beta(api, cast):
 
 
 def log_in(client, user):
-    client.get("/logout")
+    client.post("/logout")
     response = client.post("/login", data={"login": user.login, "password": TEST_PASSWORD})
     assert response.status_code == 302
 

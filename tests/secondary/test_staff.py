@@ -1,5 +1,5 @@
 """The exchange staff's market pages: opening and closing the trading day (and the lazy close
-when its time has passed), failed settlements, incoming balances (all rows or none), the
+when its time has passed, stored by the worker), failed settlements, incoming balances (all rows or none), the
 surveillance of every book with halts, and the end-of-day certificates — which a member firm
 may download for its own deals only."""
 import io
@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from app.jobs.worker import run_timed_steps
 from app.audit.models import AuditEvent
 from app.auth.roles import OrganisationKind, Role
 from app.extensions import db
@@ -120,10 +121,15 @@ def test_a_refused_opening_says_why_and_stores_nothing(staff, market_cast, clock
     assert db.session.scalar(select(func.count()).select_from(TradingSession)) == 1
 
 
-def test_the_day_closes_itself_when_a_staff_page_is_opened_after_the_close_time(staff, market_cast, clock):
+def test_after_the_close_time_pages_show_the_day_closed_and_the_worker_closes_it(staff, market_cast, clock):
     order = place(market_cast, "alpha", "alpha_own", "buy", 5, "29000")
     clock(almaty(DAY, 17, 1))
-    staff.get("/market/staff/surveillance")
+    assert staff.get("/market/staff/surveillance").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(MarketOrder, order.order_id).status != "expired"     # a read never writes
+    assert db.session.scalar(select(TradingSession.closed_seq)) is None
+    run_timed_steps()
+    db.session.expire_all()
     assert db.session.get(MarketOrder, order.order_id).status == "expired"
     assert db.session.scalar(select(TradingSession.closed_seq)) is not None
 

@@ -71,6 +71,9 @@ def test_a_public_offering_over_the_api(api, offering_cast, clock, public_terms)
     rest = seller.get(f"{url}/accepted-bids?after_id={first_page[-1]['id']}").json
     register = first_page + rest
     assert len(first_page) == 50 and len(register) == 60
+    # The seller reads the bids, not the keys the bidders used to send them.
+    assert mine[1]["idempotency_key"] == "one-2"
+    assert not [bid for bid in register if "idempotency_key" in bid]
     assert theirs[2]["id"] not in {bid["id"] for bid in register}
     assert next(bid for bid in register if bid["id"] == mine[1]["id"])["investor_details"] == details
     assert len(staff.get(f"{url}/accepted-bids?limit=5000").json) == 60

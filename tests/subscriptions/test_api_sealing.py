@@ -3,12 +3,16 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.models import AuditEvent
+from app.extensions import db
 from app.subscriptions import bidding
+from app.subscriptions.models import SubscriptionBid
 
-from tests.subscriptions.api_fixtures import (SUBSCRIPTIONS, announced, api, client_bid, filed, post_bid,  # noqa: F401
-                                              placed, terms_json)
+from tests.subscriptions.api_fixtures import (SUBSCRIPTIONS, announced, api, client_bid, filed, iin,  # noqa: F401
+                                              post_bid, placed, terms_json)
 from tests.subscriptions.conftest import END, FILED_ON, START, almaty
 
 
@@ -164,3 +168,24 @@ def test_the_exchanges_note_stays_with_seller_issuer_and_staff(api, offering_cas
         assert api(offering_cast[name]).get(url).json["review_note"] == "Consent No. 5", name
     broker = api(offering_cast["brokers"][0]).get(url).json
     assert broker["status"] == "announced" and broker["review_note"] is None
+
+
+def test_the_audit_trail_keeps_a_bids_terms_sealed(api, offering_cast, clock, offering, app):
+    """Staff read the trail during the period: price, quantity and investor appear only as an
+    HMAC, which proves the terms later; the bid's history is its firm's own chain."""
+    clock(almaty(START, 11))
+    broker = api(offering_cast["brokers"][0])
+    bid = placed(broker, offering, "sealed-1", client_bid(7, quantity=13, price="1133.0000"))
+    assert broker.patch(f"{offering}/bids/{bid['id']}", json={"quantity": 17}).status_code == 200
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "subscription_bid",
+                                                         AuditEvent.object_id == str(bid["id"]))
+                                .order_by(AuditEvent.seq)).all()
+    assert [event.action for event in events] == ["subscription_bid.submit", "subscription_bid.amend"]
+    trail = " ".join(f"{event.before} {event.after}" for event in events)
+    for clear in ("1133", iin(7), "Investor 7", '"quantity"', '"amount"'):
+        assert clear not in trail
+    row = db.session.get(SubscriptionBid, bid["id"])
+    assert f'"sealed": "{bidding.sealed_digest(row)}"' in events[-1].after
+    assert bidding.sealed_digest(row) not in events[-1].before  # the amendment changed the seal
+    stream = f"subscription:{row.subscription_id}:organisation:{row.organisation_id}"
+    assert [(event.stream, event.seq) for event in events] == [(stream, 1), (stream, 2)]

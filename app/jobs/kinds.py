@@ -1,0 +1,32 @@
+"""What the worker knows how to do: the timed steps it takes on every round, and the job
+kinds it runs. Imported lazily, so features may queue jobs without importing the worker."""
+from collections.abc import Callable
+
+from app.clock.services import now
+
+
+def timed_steps() -> list[Callable[[], None]]:
+    from app.auctions import results as auction_results
+    from app.extensions import db
+    from app.secondary import schedule
+    from app.subscriptions import results as offering_results
+
+    def close_auction_windows() -> None:
+        auction_results.advance_due(db.session, now())
+
+    def close_offering_periods() -> None:
+        offering_results.advance_due(db.session, now())
+
+    def close_market_session() -> None:
+        schedule.advance_due(db.session)
+
+    return [close_auction_windows, close_offering_periods, close_market_session]
+
+
+def handler_of(kind: str) -> Callable:
+    from app.subscriptions.registers import build_job
+
+    handlers = {"register_export": build_job}
+    if kind not in handlers:
+        raise LookupError(f"no handler for job kind {kind!r}")
+    return handlers[kind]

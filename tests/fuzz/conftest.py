@@ -1,0 +1,74 @@
+"""The fuzz gate's cast: the demo desk (one user per role, auctions, offerings, the market),
+seeded on this test's database, and a way to call it as each demo user.
+
+Requests go straight to the WSGI app, outside the test's app context, so each one runs as it
+would in a worker (its own app context and database session).
+"""
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from app.auth import services
+from app.auth.models import User
+from app.clock.services import wall_now
+from app.demo.auctions import seed_auctions
+from app.demo.cli import USERS, demo_password, seed_demo
+from app.demo.market import seed_market
+from app.demo.subscriptions import seed_subscriptions
+from app.extensions import db
+from tests.conftest import ON_POSTGRES
+
+# TODO(issue 11 §4, fixed in another branch): the gate does not send, for now, the inputs that
+# are known to answer 500 — integers beyond the column's range (2^31 on PostgreSQL, 2^63 on
+# SQLite) in URLs and payloads, and NUL bytes on PostgreSQL. Flip to True once that lands.
+KNOWN_FAILURES_FIXED = True
+
+INT32_MAX = 2**31 - 1
+# One login per role: the first demo user of each.
+ROLE_LOGINS = {str(role): login for role, login, *_ in reversed(USERS)}
+
+
+def tame(value):
+    """What the known failures need kept out of generated data (see KNOWN_FAILURES_FIXED)."""
+    if KNOWN_FAILURES_FIXED:
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return max(-INT32_MAX, min(INT32_MAX, value))
+    if isinstance(value, str):
+        return value.replace("\x00", "") if ON_POSTGRES else value
+    if isinstance(value, dict):
+        return {tame(key): tame(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [tame(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Desk:
+    app: Flask
+    tokens: dict[str, str]  # role → raw API token
+    logins: dict[str, tuple[str, str]]  # role → (login, password)
+
+
+@pytest.fixture
+def desk(make_app) -> Desk:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        seed_demo(db.session)
+        seed_auctions(db.session, wall_now())
+        seed_subscriptions(db.session, wall_now())
+        db.session.commit()
+        seed_market(db.session, wall_now())
+        db.session.commit()
+        tokens = {}
+        for role, login in ROLE_LOGINS.items():
+            user = db.session.scalar(select(User).where(User.login == login))
+            _row, tokens[role] = services.create_api_token(db.session, user, "fuzz", wall_now(), None)
+        db.session.commit()
+        db.session.remove()
+    logins = {role: (login, demo_password(login)) for role, login in ROLE_LOGINS.items()}
+    return Desk(app, tokens, logins)
