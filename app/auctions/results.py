@@ -6,6 +6,7 @@ values made from the rows and writes the outcome back.
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from app.domain import allocation, demand
 from app.domain import auction_rules as rules
 from app.domain.calendar import almaty_date
 from app.formatting import almaty_datetime
-from app.domain.yields import YieldError, accrued_interest, money_amount, yield_from_price
+from app.domain.yields import YieldError, accrued_interest, money_amount, unit_money, yield_from_price
 
 CENT = Decimal("0.01")
 CONFIRMED = (Confirmation.NOT_REQUIRED, Confirmation.CONFIRMED)
@@ -126,6 +127,15 @@ def money_of(auction: Auction):
     return lambda price, quantity: money_amount(quantity, auction.face_value, price, accrued)
 
 
+def unit_money_of(auction: Auction):
+    """Tenge per security at a price, exact (money_of's unit before rounding each fill)."""
+    bond = bond_of(auction)
+    if bond is None:
+        return Fraction
+    accrued = accrued_interest(bond, auction.payment_date)
+    return lambda price: unit_money(auction.face_value, price, accrued)
+
+
 # --- summary register ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ def _best_first(auction: Auction, bid: Bid):
 def explore(auction: Auction, quantity: int, market_fill_percent: Decimal) -> list[demand.Scenario]:
     return demand.explore(explorer_bids(auction), auction.declared_quantity, quantity,
                           market_fill_percent / 100, allocation.Pricing(auction.pricing),
-                          auction.higher_is_better, yield_of(auction), money_of(auction))
+                          auction.higher_is_better, yield_of(auction), unit_money_of(auction))
 
 
 def explorer_bids(auction: Auction) -> list[allocation.Bid]:

@@ -1,9 +1,9 @@
 """The summary register and the what-if explorer (SPEC §2 steps 6–7, §8 demand parameters).
 
 Quantities are whole securities; the service converts them to money or face value. Yields and
-money amounts come from callables the service passes (`yield_of(price)`, `money_of(price,
-quantity)`), so the conventions of SPEC §7 stay out of here. An average is given only when every
-price it covers has a yield.
+the money of one security come from callables the service passes (`yield_of(price)`,
+`unit_money_of(price)`), so the conventions of SPEC §7 stay out of here. An average is given
+only when every price it covers has a yield.
 """
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -33,7 +33,7 @@ from app.domain.allocation import (
 )
 
 YieldOf = Callable[[Decimal], Decimal | None]
-MoneyOf = Callable[[Decimal, int], Decimal]
+UnitMoneyOf = Callable[[Decimal], Fraction]  # tenge per security at a price, exact, unrounded
 PERCENT_PLACES = 2
 RATIO_PLACES = 4
 VOLUME_BELOW_BETTER_DEMAND = "volume_below_better_demand"
@@ -98,7 +98,7 @@ class Scenario:
     pro_rata_ratio: Decimal | None
     satisfied_bids: int
     satisfied_bidders: int
-    money_raised: Decimal                # Σ money_of(price, quantity) over all fills
+    money_raised: Decimal                # Σ over fills of quantity × unit money, each to the tiyn
     feasible: bool
     problem: str | None
 
@@ -163,18 +163,20 @@ def percent(part: int, whole: int) -> Decimal:
 
 def explore(bids: Iterable[Bid], declared_quantity: int, volume: int, market_fill: Decimal = Decimal(1),
             pricing: Pricing = Pricing.MULTIPLE, higher_is_better: bool = True,
-            yield_of: YieldOf | None = None, money_of: MoneyOf | None = None) -> list[Scenario]:
+            yield_of: YieldOf | None = None, unit_money_of: UnitMoneyOf | None = None) -> list[Scenario]:
     """One scenario per distinct limit price (candidate cut-off), best first.
 
     One sort, then a sweep that carries the better levels' sums forward: O(n log n) plus the
-    pro-rata work of each level. With a custom `money_of`, the fills whose price changes with
-    the cut-off (market fills; under uniform pricing all fills) cost one call per distinct
-    quantity per candidate."""
+    pro-rata work of each level. With `unit_money_of`, every fill's money is rounded to the tiyn
+    on its own, as a deal's is; the fills whose price changes with the cut-off (market fills;
+    under uniform pricing all fills) cost one integer division per distinct quantity per
+    candidate."""
     _check_declared(declared_quantity)
     rate = check_volume_and_fill(volume, market_fill)
     limits, markets = _split_priced(bids)
     sort_best_first(limits, higher_is_better)
-    sweep = _Sweep(declared_quantity, volume, pricing, yield_of, money_of, markets,
+    money = _FillMoney(unit_money_of) if unit_money_of else None
+    sweep = _Sweep(declared_quantity, volume, pricing, yield_of, money, markets,
                    market_shares(markets, rate))
     scenarios = []
     for price, level in groupby(limits, key=PRICE):
@@ -189,9 +191,9 @@ class _Sweep:
     """The satisfied part above the current candidate: every better limit bid in full, plus
     the market fills (the same at every cut-off)."""
 
-    def __init__(self, declared_quantity, volume, pricing, yield_of, money_of, markets, market_quantities):
+    def __init__(self, declared_quantity, volume, pricing, yield_of, money, markets, market_quantities):
         self.declared, self.volume, self.pricing = declared_quantity, volume, pricing
-        self.yield_of, self.money_of = yield_of, money_of
+        self.yield_of, self.money = yield_of, money
         market_fills = [(bid, quantity) for bid, quantity in zip(markets, market_quantities) if quantity]
         self.market_quantity = sum(market_quantities)
         self.market_count = len(market_fills)
@@ -202,7 +204,8 @@ class _Sweep:
         self.better_amount = Decimal(0)         # Σ own price × quantity
         self.better_yield_amount = Decimal(0)   # Σ yield × quantity
         self.better_yields_known = True
-        self.fixed_money = Decimal(0)           # Σ money_of at own price (multiple pricing)
+        self.fixed_tiyn = 0                     # Σ money at own price (multiple pricing)
+        self.market_tiyn: dict[Decimal, int] = {}  # market fills' money by the price they get
 
     def absorb(self, level: list[Bid], level_yield: Decimal | None) -> None:
         """The level becomes a better level for every worse candidate."""
@@ -217,8 +220,8 @@ class _Sweep:
             self.better_yield_amount = EXACT.add(self.better_yield_amount, EXACT.multiply(level_yield, quantity))
         if self.pricing is Pricing.UNIFORM:
             self.repriced.update(map(QUANTITY, level))
-        elif self.money_of is not None:
-            self.fixed_money = EXACT.add(self.fixed_money, _money(self.money_of, level))
+        elif self.money is not None:
+            self.fixed_tiyn += self.money.tiyn(level[0].price, Counter(map(QUANTITY, level)).items())
 
     def scenario(self, price: Decimal, level_yield: Decimal | None, level: list[Bid]) -> Scenario:
         left = self.volume - self.better_quantity - self.market_quantity
@@ -267,20 +270,36 @@ class _Sweep:
     def _money_raised(self, price: Decimal, market_price: Decimal, at_fills: list[tuple[Bid, int]],
                       placed: int) -> Decimal:
         uniform = self.pricing is Pricing.UNIFORM
-        if self.money_of is None:  # price × quantity: sums of quantities suffice
+        if self.money is None:  # price × quantity: sums of quantities suffice
             if uniform:
                 return EXACT.multiply(price, placed)
             at_amount = EXACT.multiply(price, placed - self.better_quantity - self.market_quantity)
             return exact_sum((self.better_amount, at_amount, EXACT.multiply(market_price, self.market_quantity)))
-        repriced_at = price if uniform else market_price
-        repriced = exact_sum(EXACT.multiply(self.money_of(repriced_at, quantity), count)
-                             for quantity, count in self.repriced.items())
-        at_money = exact_sum(self.money_of(price if uniform else bid.price, quantity) for bid, quantity in at_fills)
-        return exact_sum((self.fixed_money, repriced, at_money))
+        repriced = self.money.tiyn(price, self.repriced.items()) if uniform else self._market_tiyn(market_price)
+        at_money = self.money.tiyn(price, ((quantity, 1) for _bid, quantity in at_fills))
+        return Decimal(self.fixed_tiyn + repriced + at_money).scaleb(-2, EXACT)
+
+    def _market_tiyn(self, market_price: Decimal) -> int:
+        """Under multiple pricing the market fills are fixed and neighbouring candidates often
+        share a weighted average price (4 dp): price them once per average."""
+        if market_price not in self.market_tiyn:
+            self.market_tiyn[market_price] = self.money.tiyn(market_price, self.repriced.items())
+        return self.market_tiyn[market_price]
 
 
-def _money(money_of: MoneyOf, bids: list[Bid]) -> Decimal:
-    return exact_sum(money_of(bid.price, bid.quantity) for bid in bids)
+class _FillMoney:
+    """Money of fills in whole tiyn, each fill rounded half up on its own (SPEC §7). Integer
+    arithmetic on the exact unit money: a Decimal product per fill made the explorer spend
+    nearly all its time re-pricing market fills at every candidate."""
+
+    def __init__(self, unit_money_of: UnitMoneyOf):
+        self.unit_money_of = unit_money_of
+
+    def tiyn(self, price: Decimal, quantities: Iterable[tuple[int, int]]) -> int:
+        """Σ count × round_half_up(quantity × unit money × 100) over (quantity, count) pairs."""
+        unit = Fraction(self.unit_money_of(price))
+        scale, half, whole = 200 * unit.numerator, unit.denominator, 2 * unit.denominator
+        return sum([count * ((scale * quantity + half) // whole) for quantity, count in quantities])
 
 
 def _infeasible(price: Decimal, level_yield: Decimal | None) -> Scenario:

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
+from fractions import Fraction
 from functools import wraps
+
+from app.domain.allocation import round_half_up
 
 PRECISION = 40
 FOUR_PLACES = Decimal("0.0001")
-TWO_PLACES = Decimal("0.01")
 HUNDRED = Decimal(100)
 FREQUENCIES = (1, 2, 4, 12)
 MAX_COUPON_RATE = HUNDRED
@@ -352,13 +354,16 @@ def _solve(flows: _Flows, target: Decimal) -> Decimal:
     return (x.exp() - 1) * HUNDRED * flows.frequency
 
 
-@precise
+def unit_money(face_value: Decimal, clean_price: Decimal, accrued: Decimal) -> Fraction:
+    """Tenge per security, exact: face × (clean price + AI) / 100."""
+    return Fraction(face_value) * (Fraction(clean_price) + Fraction(accrued)) / 100
+
+
 def money_amount(quantity: int, face_value: Decimal, clean_price: Decimal, accrued: Decimal) -> Decimal:
     """Tenge: quantity × face × (clean price + AI) / 100, to the tiyn half up; AI unrounded."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise QuantityError()
-    amount = quantity * Decimal(face_value) * (Decimal(clean_price) + Decimal(accrued)) / HUNDRED
-    return amount.quantize(TWO_PLACES, ROUND_HALF_UP)
+    return round_half_up(quantity * unit_money(face_value, clean_price, accrued), 2)
 
 
 @dataclass(frozen=True)

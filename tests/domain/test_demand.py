@@ -1,5 +1,6 @@
 """Summary register, demand figures and the what-if explorer."""
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -35,6 +36,25 @@ YIELDS = {D("100.00"): D("10.0000"), D("99.50"): D("10.5000"), D("99.00"): D("11
 def money_at_face_1000(price, quantity):
     """Money the way the exchange counts it: per bid, rounded to the tiyn."""
     return (price * quantity * 1000 / 100).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+def unit_at_face_1000(price):
+    """What explore() is given: tenge per security, exact; it rounds each fill itself."""
+    return Fraction(price) * 10
+
+
+def unit_at_odd_face(price):
+    """A unit with a long fraction, as accrued interest gives: each fill's rounding matters."""
+    return (Fraction(price) + Fraction(1, 3)) * 7
+
+
+def money_at_odd_face(price, quantity):
+    with localcontext() as context:
+        context.prec = 100
+        return (quantity * (price + D(1) / 3) * 7).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+MONEY = {None: None, unit_at_face_1000: money_at_face_1000, unit_at_odd_face: money_at_odd_face}
 
 
 def test_price_levels_group_limit_bids_best_first():
@@ -129,7 +149,7 @@ def test_explore_lists_each_candidate_cutoff_best_first():
 
 def test_explore_under_uniform_pricing_prices_everything_at_the_cutoff():
     scenarios = explore(BOOK, declared_quantity=40, volume=40, pricing=Pricing.UNIFORM,
-                        money_of=money_at_face_1000)
+                        unit_money_of=unit_at_face_1000)
     second = scenarios[1]
     assert (second.cutoff_price, second.weighted_average_price) == (D("99.50"), D("99.5000"))
     assert second.placed_quantity == 40
@@ -187,10 +207,11 @@ def expected_scenario(bids, scenario, declared, volume, market_fill, pricing, hi
 
 @settings(max_examples=200, deadline=None)
 @given(bid_lists(), st.integers(1, 400), st.integers(1, 600), st.sampled_from([D(0), D("0.33"), D(1)]),
-       pricings, sides, st.sampled_from([None, some_yield]), st.sampled_from([None, money_at_face_1000]))
+       pricings, sides, st.sampled_from([None, some_yield]), st.sampled_from(list(MONEY)))
 def test_explore_matches_allocate_for_every_candidate(bids, declared, volume, market_fill, pricing,
-                                                       higher_is_better, yield_of, money_of):
-    scenarios = explore(bids, declared, volume, market_fill, pricing, higher_is_better, yield_of, money_of)
+                                                       higher_is_better, yield_of, unit_money_of):
+    scenarios = explore(bids, declared, volume, market_fill, pricing, higher_is_better, yield_of, unit_money_of)
+    money_of = MONEY[unit_money_of]
     limit_prices = {bid.price for bid in bids if bid.kind == BidKind.LIMIT}
     assert len(scenarios) == len(limit_prices)
     ordered = sorted(limit_prices, reverse=higher_is_better)
