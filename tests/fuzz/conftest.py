@@ -18,33 +18,9 @@ from app.demo.cli import USERS, demo_password, seed_demo
 from app.demo.market import seed_market
 from app.demo.subscriptions import seed_subscriptions
 from app.extensions import db
-from tests.conftest import ON_POSTGRES
 
-# TODO(issue 11 §4, fixed in another branch): the gate does not send, for now, the inputs that
-# are known to answer 500 — integers beyond the column's range (2^31 on PostgreSQL, 2^63 on
-# SQLite) in URLs and payloads, and NUL bytes on PostgreSQL. Flip to True once that lands.
-KNOWN_FAILURES_FIXED = True
-
-INT32_MAX = 2**31 - 1
 # One login per role: the first demo user of each.
 ROLE_LOGINS = {str(role): login for role, login, *_ in reversed(USERS)}
-
-
-def tame(value):
-    """What the known failures need kept out of generated data (see KNOWN_FAILURES_FIXED)."""
-    if KNOWN_FAILURES_FIXED:
-        return value
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return max(-INT32_MAX, min(INT32_MAX, value))
-    if isinstance(value, str):
-        return value.replace("\x00", "") if ON_POSTGRES else value
-    if isinstance(value, dict):
-        return {tame(key): tame(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [tame(item) for item in value]
-    return value
 
 
 @dataclass(frozen=True)
