@@ -21,9 +21,8 @@ from app.domain import allocation, demand
 from app.domain import auction_rules as rules
 from app.domain.calendar import almaty_date
 from app.formatting import almaty_datetime
-from app.domain.yields import YieldError, accrued_interest, money_amount, unit_money, yield_from_price
+from app.domain.yields import YieldError, accrued_interest, unit_money, yield_from_price
 
-CENT = Decimal("0.01")
 CONFIRMED = (Confirmation.NOT_REQUIRED, Confirmation.CONFIRMED)
 
 
@@ -120,15 +119,12 @@ def yield_of(auction: Auction):
 
 def money_of(auction: Auction):
     """SPEC §7: quantity × face × (clean price + AI) / 100, to 0.01; shares: quantity × price."""
-    bond = bond_of(auction)
-    if bond is None:
-        return lambda price, quantity: (price * quantity).quantize(CENT, ROUND_HALF_UP)
-    accrued = accrued_interest(bond, auction.payment_date)
-    return lambda price, quantity: money_amount(quantity, auction.face_value, price, accrued)
+    unit_of = unit_money_of(auction)
+    return lambda price, quantity: allocation.round_half_up(quantity * unit_of(price), 2)
 
 
 def unit_money_of(auction: Auction):
-    """Tenge per security at a price, exact (money_of's unit before rounding each fill)."""
+    """Tenge per security at a price, exact: what money_of rounds, fill by fill."""
     bond = bond_of(auction)
     if bond is None:
         return Fraction
