@@ -1,6 +1,8 @@
 """Names of the auction vocabulary in the user's language."""
 from flask_babel import lazy_gettext as _l
 
+from app.jobs.labels import FILE_STATUS_LABELS
+
 STATUS_LABELS = {
     "submitted": _l("Filed, under review"),
     "terms_requested": _l("Additional terms requested"),
@@ -100,4 +102,5 @@ LABELS = {
     "time_base": TIME_BASE_LABELS, "bid_kind": BID_KIND_LABELS, "bid_status": BID_STATUS_LABELS,
     "confirmation": CONFIRMATION_LABELS, "investor_type": INVESTOR_TYPE_LABELS,
     "failure": FAILURE_LABELS, "deal_status": DEAL_STATUS_LABELS, "notice": NOTICE_LABELS,
+    "file": FILE_STATUS_LABELS,
 }

@@ -2,13 +2,13 @@
 certificates, and the public notices."""
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auctions import access, documents, results
+from app.auctions import access, documents, registers, results
 from app.auctions.forms import ActionForm, DecisionForm, ExploreForm
-from app.auctions.models import AuctionStatus, Deal, DealStatus, Notice
+from app.auctions.models import AuctionStatus, Deal, DealRegisterFile, DealStatus, Notice
 from app.auctions.services import AuctionError
 from app.auctions.views import bp, load, refreshed
 from app.pages import apply, show_error
@@ -134,13 +134,48 @@ def settlement(auction_id: int):
 @bp.route("/<int:auction_id>/deals.<any(pdf, xlsx):fmt>")
 @roles_required(*READERS)
 def deal_register(auction_id: int, fmt: str):
-    auction = load(auction_id)
-    if not auction.deals or not access.reads_deal_register(auction, current_user):
-        abort(404)
+    """A register of up to a thousand deals comes at once; a bigger PDF is built by the worker,
+    and this page shows its progress and then the file."""
+    auction = _deal_register_of(auction_id)
     name = f"deal-register-{auction.number}"
-    if fmt == "pdf":
-        return pdf_response(documents.deal_register_pdf(auction), f"{name}.pdf")
-    return xlsx_response(documents.deal_register_xlsx(auction), f"{name}.xlsx")
+    if fmt == "xlsx":
+        return xlsx_response(documents.deal_register_xlsx(auction), f"{name}.xlsx")
+    if registers.builds_inline(db.session, auction):
+        return pdf_response(documents.deal_register_pdf(db.session, auction), f"{name}.pdf")
+    current = registers.current_file(db.session, auction)
+    return render_template("auctions/deal_register.html", auction=auction, file=current, form=ActionForm(),
+                           stalled=registers.stalled(db.session, current), deals=registers.deal_count(db.session, auction))
+
+
+@bp.route("/<int:auction_id>/deals.pdf", methods=["POST"])
+@roles_required(*READERS)
+def build_deal_register(auction_id: int):
+    auction = _deal_register_of(auction_id)
+    if ActionForm().validate_on_submit() and not registers.builds_inline(db.session, auction):
+        registers.request_file(db.session, auction, current_user, now())
+    return redirect(url_for("auctions.deal_register", auction_id=auction.id, fmt="pdf"))
+
+
+@bp.route("/deal-register-files/<int:file_id>")
+@roles_required(*READERS)
+def download_deal_register(file_id: int):
+    """Only a finished file is ever served (it appears under its name when complete)."""
+    register = db.session.get(DealRegisterFile, file_id)
+    if register is None or register.status != "done":
+        abort(404)
+    _deal_register_of(register.auction_id)
+    response = send_file(registers.file_path(register), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"deal-register-{register.auction.number}.pdf", max_age=0, etag=False)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Digest"] = f"sha-256={register.sha256}"
+    return response
+
+
+def _deal_register_of(auction_id: int):
+    auction = load(auction_id)
+    if not access.reads_deal_register(auction, current_user) or not registers.deal_count(db.session, auction):
+        abort(404)
+    return auction
 
 
 @bp.route("/deals/<int:deal_id>/certificate.pdf")

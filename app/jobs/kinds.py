@@ -24,9 +24,10 @@ def timed_steps() -> list[Callable[[], None]]:
 
 
 def handler_of(kind: str) -> Callable:
-    from app.subscriptions.registers import build_job
+    from app.auctions import registers as auction_registers
+    from app.subscriptions import registers as offering_registers
 
-    handlers = {"register_export": build_job}
+    handlers = {"register_export": offering_registers.build_job, "deal_register": auction_registers.build_job}
     if kind not in handlers:
         raise LookupError(f"no handler for job kind {kind!r}")
     return handlers[kind]

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.auctions.labels import CONFIRMATION_LABELS, INVESTOR_TYPE_LABELS
+from app.jobs.labels import FILE_STATUS_LABELS
 
 STATUS_LABELS = {
     "submitted": _l("Filed, under review"),
@@ -37,7 +38,6 @@ FAILURE_LABELS = {
     "too_few_participants_and_investors": _l("Bids came from fewer than 2 participants and fewer than 50 investors."),
     "all_refused": _l("The seller refused all bids."),
 }
-EXPORT_LABELS = {"queued": _l("Queued"), "running": _l("Building"), "done": _l("Ready"), "failed": _l("Failed")}
 NOTICE_LABELS = {"announcement": _l("Announcement"), "failed": _l("Declared failed"), "results": _l("Results")}
 
 
@@ -49,5 +49,5 @@ LABELS = {
     "status": STATUS_LABELS, "phase": PHASE_LABELS, "column": COLUMN_LABELS, "code": CODE_LABELS,
     "category": CATEGORY_LABELS, "bid_status": BID_STATUS_LABELS, "satisfaction": SATISFACTION_LABELS,
     "failure": FAILURE_LABELS, "notice": NOTICE_LABELS, "confirmation": CONFIRMATION_LABELS,
-    "export": EXPORT_LABELS,
+    "export": FILE_STATUS_LABELS,
 }

@@ -76,6 +76,8 @@ EXPECTED = {
     "auctions.form_deals": STAFF,
     "auctions.settlement": STAFF,
     "auctions.deal_register": REGISTER_READERS,
+    "auctions.build_deal_register": REGISTER_READERS,
+    "auctions.download_deal_register": REGISTER_READERS,
     "auctions.certificate": ANY,
     "auctions.notices": PUBLIC,
     "auctions.notice": PUBLIC,
