@@ -63,6 +63,8 @@ def defaults(instance_path: str) -> dict:
         # The key and certificate registers are signed with; created on first use (key mode 0600).
         # Register files built for download (accepted bids registers); confidential.
         "REGISTER_DIR": os.environ.get("REGISTER_DIR", str(Path(instance_path) / "registers")),
+        # Rows a register export reads per batch; each batch is a progress commit of the worker.
+        "REGISTER_EXPORT_BATCH": int(os.environ.get("REGISTER_EXPORT_BATCH", "2000")),
         # A deal register PDF of more deals than this is built by the worker, not in the request.
         "DEAL_REGISTER_INLINE_DEALS": int(os.environ.get("DEAL_REGISTER_INLINE_DEALS", "1000")),
         "REGISTER_SIGNING_KEY": os.environ.get(

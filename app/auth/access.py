@@ -6,7 +6,8 @@ and `tests/auth/test_route_roles.py` fails while one exists.
 """
 from collections.abc import Callable, Iterable
 
-from flask import abort, current_app, request
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.roles import ALL_ROLES, Role
@@ -16,6 +17,7 @@ PUBLIC = "public"
 ACCESS_ATTRIBUTE = "desk_access"
 # Endpoints that libraries register; they serve only public material.
 LIBRARY_PUBLIC_ENDPOINTS = frozenset({"static", "openapi.spec"})
+OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"auth.password", "auth.logout", "main.language"})
 
 
 def public(view: Callable) -> Callable:
@@ -67,7 +69,17 @@ def enforce_access():
         return login_manager.unauthorized()
     if not allows(access, current_user.role):
         abort(403)
+    if current_user.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
+        return password_change_required()
     return None
+
+
+def password_change_required():
+    """A first password chosen by someone else opens nothing but its own change."""
+    if request.path.startswith("/api/"):
+        abort(403)
+    flash(_("Choose your own password first: the one you were given is for the first login only."), "info")
+    return redirect(url_for("auth.password"))
 
 
 def roles_of(access) -> Iterable[str]:

@@ -19,6 +19,7 @@ class Role(StrEnum):
     PARTICIPANT = "participant"
     COLLATERAL_CONTROLLER = "collateral_controller"
     CLIENT = "client"
+    BROKER_OFFICE = "broker_office"     # a member firm's back office: its clients and their ledger
     ADMIN = "admin"
 
 
@@ -31,6 +32,7 @@ ROLE_ORGANISATION_KINDS: dict[Role, OrganisationKind] = {
     Role.PARTICIPANT: OrganisationKind.MEMBER_FIRM,
     Role.COLLATERAL_CONTROLLER: OrganisationKind.CUSTODIAN,
     Role.CLIENT: OrganisationKind.CLIENT,
+    Role.BROKER_OFFICE: OrganisationKind.MEMBER_FIRM,
 }
 
 ALL_ROLES = frozenset(Role)

@@ -154,16 +154,17 @@ def change_password(session, user: User, old: str, new: str, repeated: str,
     if new == old:
         raise IdentityError(_l("The new password must differ from the current one."), "new_password")
     user.password_hash = hash_password(new)
-    user.password_changed_at = now
+    user.password_changed_at, user.must_change_password = now, False
     revoked = revoke_sessions(session, user, now, keep_token=current_token)
     record(session, "user.password_changed", "user", user.id, None, {"other_sessions_ended": revoked})
 
 
-def set_password(session, user: User, new: str, now: datetime) -> None:
-    """An administrator's reset: every session of the user ends."""
+def set_password(session, user: User, new: str, now: datetime, temporary: bool = False) -> None:
+    """An administrator's reset: every session of the user ends; a `temporary` password must be
+    changed at the next login."""
     check_new_password(new, new)
     user.password_hash = hash_password(new)
-    user.password_changed_at = now
+    user.password_changed_at, user.must_change_password = now, temporary
     revoke_sessions(session, user, now)
     record(session, "user.password_reset", "user", user.id)
 

@@ -68,6 +68,7 @@ def logout():
 @any_role
 def password():
     form = PasswordChangeForm()
+    first_login = current_user.must_change_password
     if form.validate_on_submit():
         try:
             services.change_password(
@@ -79,7 +80,7 @@ def password():
             flash(error.message, "error")
         else:
             flash(_("Password changed successfully."), "success")
-            return redirect(url_for("auth.password"))
+            return redirect(url_for("main.index") if first_login else url_for("auth.password"))
     return render_template("auth/password.html", form=form)
 
 

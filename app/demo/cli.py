@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.auth import services
 from app.demo.auctions import seed_auctions
+from app.demo.brokerage import seed_brokerage
 from app.demo.market import seed_market
 from app.demo.subscriptions import seed_subscriptions
 from app.auth.models import Organisation, User
@@ -26,7 +27,7 @@ ORGANISATIONS = (
     ("ТОО «Шымкент Трейд»", Kind.MEMBER_FIRM, "150740000715", False, None),
     ("АО «ҚазЭнергоТранзит»", Kind.ISSUER, "970340000816", False, None),
     ("АО «Центральный депозитарий — кастоди»", Kind.CUSTODIAN, "980640000917", False, None),
-    ("Сатпаев Ержан Болатович", Kind.CLIENT, "850312300123", False, "АО «Алатау Брокер»"),
+    ("Сатпаев Ержан Болатович", Kind.CLIENT, "850312300121", False, "АО «Алатау Брокер»"),
 )
 
 # role, login, full name, organisation
@@ -42,6 +43,7 @@ USERS = (
     (Role.ISSUER, "issuer", "Асель Бекова", "АО «ҚазЭнергоТранзит»"),
     (Role.COLLATERAL_CONTROLLER, "custodian", "Нуржан Исаев", "АО «Центральный депозитарий — кастоди»"),
     (Role.CLIENT, "client", "Ержан Сатпаев", "Сатпаев Ержан Болатович"),
+    (Role.BROKER_OFFICE, "backoffice", "Гульнара Тлеубаева", "АО «Алатау Брокер»"),
 )
 
 
@@ -70,6 +72,7 @@ def seed_demo(session) -> list[tuple[str, str, str]]:
 def seed():
     """Create the demo organisations and users and print `<role> <login> <password>` per user."""
     lines = seed_demo(db.session)
+    seed_brokerage(db.session, wall_now())
     seed_auctions(db.session, wall_now())
     seed_subscriptions(db.session, wall_now())
     db.session.commit()

@@ -23,6 +23,7 @@ ROLE_LABELS = {
     "participant": _l("Participant"),
     "collateral_controller": _l("Collateral controller"),
     "client": _l("Client"),
+    "broker_office": _l("Broker's back office"),
     "admin": _l("Administrator"),
 }
 ORGANISATION_KIND_LABELS = {
@@ -36,6 +37,8 @@ ORGANISATION_KIND_LABELS = {
 
 NAV_ITEMS = (
     NavItem("main.home", _l("Home")),
+    NavItem("cabinet.home", _l("My cabinet")),
+    NavItem("brokerage.clients", _l("Clients")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),

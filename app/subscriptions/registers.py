@@ -141,7 +141,8 @@ def _write(session, export: RegisterExport, after_batch) -> str:
     subscription = export.subscription
     header = register_header(subscription, export.rows_total, business_now())
     path = export_path(export)
-    rows = register_rows(session, subscription, after_batch=after_batch)
+    rows = register_rows(session, subscription, after_batch=after_batch,
+                         batch=current_app.config.get("REGISTER_EXPORT_BATCH", 2_000))
     if export.kind == "accepted_xml":
         digest, count = write_register_xml(path, header, rows)
         validate_register(path)

@@ -20,6 +20,8 @@ BIDDERS = frozenset({Role.PRIMARY_DEALER, Role.PARTICIPANT})
 REGISTER_READERS = STAFF | INITIATORS
 SELLERS = BIDDERS | {Role.MINFIN}
 CONFIDENTIAL = STAFF | BIDDERS | INITIATORS
+OFFICE = frozenset({Role.BROKER_OFFICE})
+CLIENT = frozenset({Role.CLIENT})
 
 EXPECTED = {
     "static": PUBLIC,
@@ -206,6 +208,13 @@ EXPECTED = {
     "market_repo_api.answer_direct": BIDDERS,
     "market_repo_api.close_early": BIDDERS,
     "market_repo_api.list_repos": BIDDERS | STAFF,
+    "brokerage.clients": OFFICE,
+    "brokerage.new_client": OFFICE,
+    "brokerage.client": OFFICE,
+    "brokerage.deposit": OFFICE,
+    "cabinet.home": CLIENT,
+    "cabinet.portfolio_page": CLIENT,
+    "cabinet_api.portfolio": CLIENT,
 }
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Logging out ends the session the walk reuses, so it goes last.

@@ -70,7 +70,9 @@ def worker_process(app, lease_seconds: int) -> subprocess.Popen:
     env = {**os.environ, "FLASK_APP": "wsgi.py", "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
            "SECRET_KEY": base_config("")["SECRET_KEY"], "SANDBOX_CLOCK": "1",
            "REGISTER_DIR": config["REGISTER_DIR"], "REGISTER_SIGNING_KEY": config["REGISTER_SIGNING_KEY"],
-           "REGISTER_SIGNING_CERT": config["REGISTER_SIGNING_CERT"]}
+           "REGISTER_SIGNING_CERT": config["REGISTER_SIGNING_CERT"],
+           # Small batches: many progress commits, so the kill lands mid-file even on a busy machine.
+           "REGISTER_EXPORT_BATCH": "250"}
     return subprocess.Popen([sys.executable, "-m", "flask", "worker", "--poll", "0.2", "--lease", str(lease_seconds)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

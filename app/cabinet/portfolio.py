@@ -1,0 +1,70 @@
+"""The client's portfolio (seed 000 «Портфель»): money per currency and securities per venue,
+valued at the venue's price. Blocked amounts come from the client's active orders and approved
+withdrawals; until those exist nothing is blocked."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.brokerage.models import BrokerClient, Venue
+from app.brokerage.services import CENT, balances
+from app.secondary.models import Instrument, PriceSubject, ReferencePrice
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    currency: str
+    total: Decimal
+    blocked: Decimal
+
+    @property
+    def free(self) -> Decimal:
+        return self.total - self.blocked
+
+
+@dataclass(frozen=True)
+class SecurityRow:
+    venue: str
+    code: str
+    quantity: Decimal
+    price: Decimal | None        # the valuation price; None while the venue has none
+    value: Decimal | None        # in the instrument's currency
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    money: list[MoneyRow]
+    securities: list[SecurityRow]
+
+
+def portfolio(session, client: BrokerClient) -> Portfolio:
+    held = balances(session, [client]).get(client.id, [])
+    money = [MoneyRow(balance.asset, balance.amount, Decimal("0.00")) for balance in held if balance.is_money]
+    securities = [balance for balance in held if not balance.is_money and balance.amount]
+    prices = kase_prices(session, [balance.asset for balance in securities if balance.venue == Venue.KASE])
+    rows = []
+    for balance in securities:
+        instrument, price = prices.get(balance.asset, (None, None)) if balance.venue == Venue.KASE else (None, None)
+        rows.append(SecurityRow(balance.venue, balance.asset, balance.amount, price,
+                                _value(instrument, price, balance.amount)))
+    return Portfolio(money, rows)
+
+
+def kase_prices(session, codes: list[str]) -> dict[str, tuple[Instrument, Decimal | None]]:
+    """The latest reference price of each instrument on the desk's market (one query each way)."""
+    if not codes:
+        return {}
+    instruments = {item.id: item for item in session.scalars(select(Instrument).where(Instrument.code.in_(codes)))}
+    latest = {}
+    for row in session.scalars(select(ReferencePrice).where(ReferencePrice.instrument_id.in_(instruments))
+                               .order_by(ReferencePrice.trading_day)):
+        latest[row.instrument_id] = row.price
+    return {item.code: (item, latest.get(item.id)) for item in instruments.values()}
+
+
+def _value(instrument: Instrument | None, price: Decimal | None, quantity: Decimal) -> Decimal | None:
+    if instrument is None or price is None:
+        return None
+    if instrument.price_subject == PriceSubject.MONEY or instrument.face_value is None:
+        return (price * quantity).quantize(CENT)
+    return (price * instrument.face_value * quantity / 100).quantize(CENT)
