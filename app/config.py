@@ -24,6 +24,11 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _paths(name: str) -> list[str]:
+    """A comma-separated list of paths; empty when unset."""
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def defaults(instance_path: str) -> dict:
     environment = os.environ.get("DESK_ENV", "development")
     return {
@@ -57,6 +62,28 @@ def defaults(instance_path: str) -> dict:
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
         # Printed in the header of certificates and registers.
         "EXCHANGE_NAME": os.environ.get("EXCHANGE_NAME", "Demo Stock Exchange"),
+        # Where SMS go: "outbox" keeps them on the desk (marked sent, read on /dev/outbox in the
+        # sandbox); "http" posts them to the gateway below.
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "outbox"),
+        # The HTTP SMS gateway's address: a JSON POST of {"to", "text", "sender"} per message.
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        # Its HTTP basic-auth login and password.
+        "SMS_GATEWAY_LOGIN": os.environ.get("SMS_GATEWAY_LOGIN", ""),
+        "SMS_GATEWAY_PASSWORD": os.environ.get("SMS_GATEWAY_PASSWORD", ""),
+        # The sender name the phones show, as registered with the gateway.
+        "SMS_GATEWAY_SENDER": os.environ.get("SMS_GATEWAY_SENDER", ""),
+        # Where e-mail goes: "outbox" keeps it on the desk; "smtp" sends it to MAIL_SERVER.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "outbox"),
+        # The SMTP server and its port.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        # Its login and password; no login when the username is empty.
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        # STARTTLS with a verified certificate before anything else; a server without it is refused.
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        # The From address of every e-mail.
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "desk@localhost"),
         # The secondary market's session in Almaty time when staff open a day without others.
         "MARKET_OPENS": os.environ.get("MARKET_OPENS", "11:30"),
         "MARKET_CLOSES": os.environ.get("MARKET_CLOSES", "17:00"),
@@ -71,6 +98,12 @@ def defaults(instance_path: str) -> dict:
             "REGISTER_SIGNING_KEY", str(Path(instance_path) / "register_signing_key.pem")),
         "REGISTER_SIGNING_CERT": os.environ.get(
             "REGISTER_SIGNING_CERT", str(Path(instance_path) / "register_signing_cert.pem")),
+        # Clients' EDS signatures: the certifying centres trusted (NCA root and intermediate
+        # certificates, PEM) and their revocation lists; lists of paths, comma-separated here.
+        "NCA_CA_FILES": _paths("NCA_CA_FILES"),
+        "NCA_CRL_FILES": _paths("NCA_CRL_FILES"),
+        # Sandbox only: the test certifying centre and the clients' test keys of the sandbox signer.
+        "SANDBOX_PKI_DIR": os.environ.get("SANDBOX_PKI_DIR", str(Path(instance_path) / "sandbox_pki")),
     }
 
 

@@ -6,13 +6,16 @@ from flask import Flask, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+# NCALayer, the NCA's signing application, listens on the client's own computer; the cabinet's
+# vendored script asks it to sign. Nothing else may be reached from a page.
+NCALAYER_URL = "wss://127.0.0.1:13579"
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    "connect-src 'self'",
+    f"connect-src 'self' {NCALAYER_URL}",
     "form-action 'self'",
     "object-src 'none'",
     "base-uri 'none'",

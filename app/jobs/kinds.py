@@ -8,6 +8,7 @@ from app.clock.services import now
 def timed_steps() -> list[Callable[[], None]]:
     from app.auctions import results as auction_results
     from app.extensions import db
+    from app.messaging import services as messaging
     from app.secondary import schedule
     from app.subscriptions import results as offering_results
 
@@ -20,7 +21,10 @@ def timed_steps() -> list[Callable[[], None]]:
     def close_market_session() -> None:
         schedule.advance_due(db.session)
 
-    return [close_auction_windows, close_offering_periods, close_market_session]
+    def deliver_messages() -> None:
+        messaging.deliver_due(db.session)   # commits per message: "sending" is stored before a send
+
+    return [close_auction_windows, close_offering_periods, close_market_session, deliver_messages]
 
 
 def handler_of(kind: str) -> Callable:

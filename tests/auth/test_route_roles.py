@@ -215,6 +215,18 @@ EXPECTED = {
     "cabinet.home": CLIENT,
     "cabinet.portfolio_page": CLIENT,
     "cabinet_api.portfolio": CLIENT,
+    "messaging.outbox": ANY,
+    "signing.show": CLIENT,
+    "signing.send_code": CLIENT,
+    "signing.confirm_code": CLIENT,
+    "signing.sign_eds": CLIENT,
+    "signing.sign_sandbox": CLIENT,
+    "signing.document_xml": CLIENT | STAFF,
+    "signing.signature_xml": CLIENT | STAFF,
+    "signing_api.get_document": CLIENT,
+    "signing_api.send_code": CLIENT,
+    "signing_api.confirm_code": CLIENT,
+    "signing_api.sign_eds": CLIENT,
 }
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Logging out ends the session the walk reuses, so it goes last.

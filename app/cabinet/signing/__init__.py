@@ -1,0 +1,1 @@
+"""Signing instructions: SMS one-time codes and NCA (EDS) signatures."""
