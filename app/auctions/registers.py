@@ -5,7 +5,7 @@ the deals change (settlement). The file is written beside its final name and ren
 complete, so a half-written file is never served."""
 import hashlib
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -19,7 +19,6 @@ from app.auth.models import User
 from app.clock.services import now as business_now
 from app.jobs import services as jobs
 
-WORKER_GRACE = timedelta(minutes=1)
 JOB_KIND = "deal_register"
 BUILDING = ("queued", "running")
 
@@ -28,8 +27,8 @@ def deal_count(session, auction: Auction) -> int:
     return session.scalar(select(func.count(Deal.id)).where(Deal.auction_id == auction.id))
 
 
-def builds_inline(session, auction: Auction) -> bool:
-    return deal_count(session, auction) <= current_app.config["DEAL_REGISTER_INLINE_DEALS"]
+def builds_inline(deals: int) -> bool:
+    return deals <= current_app.config["DEAL_REGISTER_INLINE_DEALS"]
 
 
 def current_file(session, auction: Auction) -> DealRegisterFile | None:
@@ -102,10 +101,8 @@ def file_path(register: DealRegisterFile) -> Path:
 
 def stalled(session, register: DealRegisterFile | None) -> bool:
     """Queued for longer than the worker ever takes to start a job: its process is down."""
-    if register is None or register.status != "queued":
-        return False
-    job = jobs.find(session, f"{JOB_KIND}:{register.id}")
-    return job is not None and job.status == "queued" and jobs.wall_now() - job.created_at > WORKER_GRACE
+    return register is not None and register.status == "queued" and \
+        jobs.waiting_too_long(session, [f"{JOB_KIND}:{register.id}"])
 
 
 def _locale() -> str:

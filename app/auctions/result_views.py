@@ -136,22 +136,22 @@ def settlement(auction_id: int):
 def deal_register(auction_id: int, fmt: str):
     """A register of up to a thousand deals comes at once; a bigger PDF is built by the worker,
     and this page shows its progress and then the file."""
-    auction = _deal_register_of(auction_id)
+    auction, deals = _deal_register_of(auction_id)
     name = f"deal-register-{auction.number}"
     if fmt == "xlsx":
         return xlsx_response(documents.deal_register_xlsx(auction), f"{name}.xlsx")
-    if registers.builds_inline(db.session, auction):
+    if registers.builds_inline(deals):
         return pdf_response(documents.deal_register_pdf(db.session, auction), f"{name}.pdf")
     current = registers.current_file(db.session, auction)
     return render_template("auctions/deal_register.html", auction=auction, file=current, form=ActionForm(),
-                           stalled=registers.stalled(db.session, current), deals=registers.deal_count(db.session, auction))
+                           stalled=registers.stalled(db.session, current), deals=deals)
 
 
 @bp.route("/<int:auction_id>/deals.pdf", methods=["POST"])
 @roles_required(*READERS)
 def build_deal_register(auction_id: int):
-    auction = _deal_register_of(auction_id)
-    if ActionForm().validate_on_submit() and not registers.builds_inline(db.session, auction):
+    auction, deals = _deal_register_of(auction_id)
+    if ActionForm().validate_on_submit() and not registers.builds_inline(deals):
         registers.request_file(db.session, auction, current_user, now())
     return redirect(url_for("auctions.deal_register", auction_id=auction.id, fmt="pdf"))
 
@@ -163,7 +163,7 @@ def download_deal_register(file_id: int):
     register = db.session.get(DealRegisterFile, file_id)
     if register is None or register.status != "done":
         abort(404)
-    _deal_register_of(register.auction_id)
+    _deal_register_of(register.auction_id)    # the reader's check
     response = send_file(registers.file_path(register), mimetype="application/pdf", as_attachment=True,
                          download_name=f"deal-register-{register.auction.number}.pdf", max_age=0, etag=False)
     response.headers["Cache-Control"] = "no-store"
@@ -172,10 +172,12 @@ def download_deal_register(file_id: int):
 
 
 def _deal_register_of(auction_id: int):
+    """The auction and its number of deals, for a reader of its deal register; else 404."""
     auction = load(auction_id)
-    if not access.reads_deal_register(auction, current_user) or not registers.deal_count(db.session, auction):
+    deals = registers.deal_count(db.session, auction) if access.reads_deal_register(auction, current_user) else 0
+    if not deals:
         abort(404)
-    return auction
+    return auction, deals
 
 
 @bp.route("/deals/<int:deal_id>/certificate.pdf")

@@ -8,6 +8,7 @@ from app.clock.services import wall_now
 from app.jobs.models import Job, JobStatus
 
 RETRY_DELAY = timedelta(seconds=5)
+WORKER_GRACE = timedelta(minutes=1)     # longer than a running worker ever takes to start a job
 
 
 def enqueue(session, kind: str, payload: dict, key: str | None = None, total: int | None = None,
@@ -70,3 +71,9 @@ def find(session, key: str) -> Job | None:
 
 def find_all(session, keys: list[str]) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.key.in_(keys)))) if keys else []
+
+
+def waiting_too_long(session, keys: list[str]) -> bool:
+    """Some job under these keys has been queued past WORKER_GRACE: its worker process is down."""
+    return any(job.status == JobStatus.QUEUED and wall_now() - job.created_at > WORKER_GRACE
+               for job in find_all(session, keys))

@@ -3,7 +3,7 @@ its SHA-256. Small registers are built inside the request; large ones by the wor
 a job that reports progress and survives a restart. Files are written beside their final name and
 renamed when complete, so a half-written file is never served."""
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -24,7 +24,6 @@ from app.subscriptions.models import (RegisterExport, Subscription, Subscription
 from app.subscriptions.services import OfferingError
 
 INLINE_ROWS = 5_000
-WORKER_GRACE = timedelta(minutes=1)
 FORMATS = {"xml": "accepted_xml", "xlsx": "accepted_xlsx"}
 READY = (SubscriptionStatus.CLOSED, SubscriptionStatus.ALLOCATED, SubscriptionStatus.DEALS_FORMED,
          SubscriptionStatus.SETTLED)
@@ -154,9 +153,8 @@ def _write(session, export: RegisterExport, after_batch) -> str:
 
 def stalled(session, exports: list[RegisterExport]) -> bool:
     """A file queued for longer than the worker ever takes to start one: its process is down."""
-    keys = [f"register_export:{export.id}" for export in exports if export.status == "queued"]
-    return any(job.status == "queued" and jobs.wall_now() - job.created_at > WORKER_GRACE
-               for job in jobs.find_all(session, keys))
+    return jobs.waiting_too_long(session, [f"register_export:{export.id}" for export in exports
+                                           if export.status == "queued"])
 
 
 def exports_of(session, subscription: Subscription) -> list[RegisterExport]:
