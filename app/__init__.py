@@ -85,6 +85,9 @@ def register_blueprints(app: APIFlask) -> None:
     from app.clock.views import bp as clock_bp
     from app.main.views import bp as main_bp
     from app.messaging.views import bp as messaging_bp
+    from app.orders.api import bp as orders_api_bp
+    from app.orders.dealing_views import bp as dealing_bp
+    from app.orders.views import bp as orders_bp
     from app.registers.views import bp as registers_bp
     from app.secondary.api import bp as market_api_bp
     from app.secondary.reference_views import bp as market_reference_bp
@@ -98,9 +101,10 @@ def register_blueprints(app: APIFlask) -> None:
     pages = (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp, calculator_bp,
              auctions_bp, subscriptions_bp, registers_bp, market_bp,
              market_reference_bp, market_staff_bp, market_repo_bp, brokerage_bp, cabinet_bp, signing_bp,
-             messaging_bp)
+             messaging_bp, orders_bp, dealing_bp)
     apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp, calculator_api_bp, auctions_api_bp,
-            subscriptions_api_bp, market_api_bp, market_repo_api_bp, cabinet_api_bp, signing_api_bp)
+            subscriptions_api_bp, market_api_bp, market_repo_api_bp, cabinet_api_bp, signing_api_bp,
+            orders_api_bp)
     for blueprint in pages + apis:
         app.register_blueprint(blueprint)
     register_api(app, apis)

@@ -5,6 +5,7 @@ Every setting is listed in the README's configuration table.
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask
@@ -87,6 +88,13 @@ def defaults(instance_path: str) -> dict:
         # The secondary market's session in Almaty time when staff open a day without others.
         "MARKET_OPENS": os.environ.get("MARKET_OPENS", "11:30"),
         "MARKET_CLOSES": os.environ.get("MARKET_CLOSES", "17:00"),
+        # When a broker's dealer takes client orders for the external venues, in Almaty time
+        # (AIX trades 11:00–17:00 Astana; US markets 9:30–16:00 New York, past midnight here).
+        "VENUE_HOURS": {"aix": (os.environ.get("AIX_OPENS", "11:00"), os.environ.get("AIX_CLOSES", "17:00")),
+                        "international": (os.environ.get("INTERNATIONAL_OPENS", "19:30"),
+                                          os.environ.get("INTERNATIONAL_CLOSES", "02:00"))},
+        # A client's market buy on an external venue blocks its latest offer raised by this share.
+        "EXTERNAL_MARKET_BUFFER": Decimal(os.environ.get("EXTERNAL_MARKET_BUFFER", "0.05")),
         # The key and certificate registers are signed with; created on first use (key mode 0600).
         # Register files built for download (accepted bids registers); confidential.
         "REGISTER_DIR": os.environ.get("REGISTER_DIR", str(Path(instance_path) / "registers")),

@@ -20,7 +20,7 @@ def apply(form, operation, done, back: str):
     """Run one state change, commit it or roll it back, say so, and go back to `back`.
     `done` is a message, or a callable that makes one from the operation's result."""
     if not form.validate_on_submit():
-        flash(_("The form has expired; try again."), "error")
+        flash(form_errors_text(form), "error")     # a field's error, or "the form has expired"
         return redirect(back)
     try:
         result = operation()

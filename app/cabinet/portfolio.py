@@ -1,6 +1,6 @@
 """The client's portfolio (seed 000 «Портфель»): money per currency and securities per venue,
-valued at the venue's price. Blocked amounts come from the client's active orders and approved
-withdrawals; until those exist nothing is blocked."""
+valued at the venue's price. Blocked: what the client's live orders and pending withdrawals hold."""
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,7 +8,10 @@ from sqlalchemy import select
 
 from app.brokerage.models import BrokerClient, Venue
 from app.brokerage.services import CENT, balances
+from app.orders import reads as order_reads
 from app.secondary.models import Instrument, PriceSubject, ReferencePrice
+
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class SecurityRow:
     venue: str
     code: str
     quantity: Decimal
+    blocked: Decimal             # by live sell orders
     price: Decimal | None        # the valuation price; None while the venue has none
     value: Decimal | None        # in the instrument's currency
 
@@ -39,15 +43,34 @@ class Portfolio:
 
 def portfolio(session, client: BrokerClient) -> Portfolio:
     held = balances(session, [client]).get(client.id, [])
-    money = [MoneyRow(balance.asset, balance.amount, Decimal("0.00")) for balance in held if balance.is_money]
+    held_blocked = blocked(session, client)
+    money = [MoneyRow(balance.asset, balance.amount, held_blocked.get((None, balance.asset), ZERO).quantize(CENT))
+             for balance in held if balance.is_money]
     securities = [balance for balance in held if not balance.is_money and balance.amount]
     prices = kase_prices(session, [balance.asset for balance in securities if balance.venue == Venue.KASE])
     rows = []
     for balance in securities:
         instrument, price = prices.get(balance.asset, (None, None)) if balance.venue == Venue.KASE else (None, None)
-        rows.append(SecurityRow(balance.venue, balance.asset, balance.amount, price,
+        rows.append(SecurityRow(balance.venue, balance.asset, balance.amount,
+                                held_blocked.get((balance.venue, balance.asset), ZERO), price,
                                 _value(instrument, price, balance.amount)))
     return Portfolio(money, rows)
+
+
+def blocked(session, client: BrokerClient) -> dict[tuple[str | None, str], Decimal]:
+    """By (venue or None for money, asset): live orders' blocks."""
+    found: dict[tuple[str | None, str], Decimal] = defaultdict(Decimal)
+    for (_client, venue, asset), amount in order_reads.blocked(session, [client.id]).items():
+        found[(venue, asset)] += amount
+    return found
+
+
+def free_balances(session, client: BrokerClient) -> dict[tuple[str | None, str], Decimal]:
+    """What the client may still use, by (venue or None for money, asset)."""
+    held = portfolio(session, client)
+    free = {(None, row.currency): row.free for row in held.money}
+    free.update({(row.venue, row.code): row.quantity - row.blocked for row in held.securities})
+    return free
 
 
 def kase_prices(session, codes: list[str]) -> dict[str, tuple[Instrument, Decimal | None]]:

@@ -1,11 +1,10 @@
 """The cabinet's pages (seed 000): Home and Portfolio so far."""
-from flask import Blueprint, abort, render_template
-from flask_login import current_user
+from flask import Blueprint, render_template
 
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.forms import VENUE_LABELS
-from app.brokerage.reads import own_client
+from app.cabinet.loaders import cabinet_client
 from app.cabinet.portfolio import portfolio
 from app.extensions import db
 
@@ -20,20 +19,12 @@ def vocabulary() -> dict:
 @bp.route("/")
 @roles_required(Role.CLIENT)
 def home():
-    client = _client()
+    client = cabinet_client()
     return render_template("cabinet/home.html", client=client, portfolio=portfolio(db.session, client))
 
 
 @bp.route("/portfolio")
 @roles_required(Role.CLIENT)
 def portfolio_page():
-    client = _client()
+    client = cabinet_client()
     return render_template("cabinet/portfolio.html", client=client, portfolio=portfolio(db.session, client))
-
-
-def _client():
-    """A client login without a brokerage agreement has no cabinet (404, not an error page)."""
-    client = own_client(db.session, current_user)
-    if client is None:
-        abort(404)
-    return client

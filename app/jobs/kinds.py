@@ -9,6 +9,7 @@ def timed_steps() -> list[Callable[[], None]]:
     from app.auctions import results as auction_results
     from app.extensions import db
     from app.messaging import services as messaging
+    from app.orders import services as client_orders
     from app.secondary import schedule
     from app.subscriptions import results as offering_results
 
@@ -24,7 +25,14 @@ def timed_steps() -> list[Callable[[], None]]:
     def deliver_messages() -> None:
         messaging.deliver_due(db.session)   # commits per message: "sending" is stored before a send
 
-    return [close_auction_windows, close_offering_periods, close_market_session, deliver_messages]
+    def follow_client_orders() -> None:
+        # Market fills before expiry: an order filled in the day's last minute is filled, not expired.
+        client_orders.sync_market_orders(db.session, now())
+        client_orders.expire_due(db.session, now())
+        db.session.commit()
+
+    return [close_auction_windows, close_offering_periods, close_market_session, follow_client_orders,
+            deliver_messages]
 
 
 def handler_of(kind: str) -> Callable:

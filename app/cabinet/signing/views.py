@@ -96,7 +96,9 @@ def sign_sandbox(document_id: int):
 
 
 def act(form, document: SignedDocument, operation, done):
-    """Run one signing step and go back to the page; a refusal the service recorded is kept."""
+    """Run one signing step and go back to the page — or, once signed, on to what was signed
+    (the order, the withdrawal), which shows what became of it; a refusal the service recorded
+    is kept."""
     back = url_for("signing.show", document_id=document.id)
     if not form.validate_on_submit():
         flash(form_errors_text(form), "error")
@@ -109,6 +111,8 @@ def act(form, document: SignedDocument, operation, done):
         flash(str(error.message), "error")
     else:
         flash(str(done), "success")
+        if document.status == DocumentStatus.SIGNED:
+            return redirect(document.next_url)
     return redirect(back)
 
 

@@ -1,0 +1,66 @@
+"""What a refused client order says, in the client's language, and the notices it sends."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from app.domain.client_orders import OrderRefusal
+from app.domain.market import MarketRefusal
+from app.formatting import money, quantity
+from app.refusals import Refusal
+from app.secondary import messages as market_messages
+
+MESSAGES = {
+    "unknown_instrument": _l("No such instrument on this market."),
+    "client_not_active": _l("Your brokerage account is suspended or closed: orders are not accepted."),
+    "bad_order": _l("Choose buy or sell, and a limit or market order."),
+    "bad_lots": _l("The quantity must be a whole number of lots, at least 1."),
+    "price_required": _l("A limit order needs a price."),
+    "price_off_step": _l("The price must be positive and a multiple of the price step %(step)s."),
+    "no_money": _l("Not enough free money: the order needs %(needed)s, you have %(available)s free."),
+    "no_securities": _l("Not enough free %(code)s: the order needs %(needed)s, you have %(available)s free."),
+    "venue_closed": _l("The venue is closed: orders are taken from %(opens)s to %(closes)s (Almaty time)."),
+    "no_quote": _l("%(code)s has no quote yet, so a market order cannot be priced; place a limit order."),
+    "not_awaiting_signature": _l("This order is not waiting for a signature."),
+    "order_day_over": _l("The order's day is over; place it again."),
+    "order_not_active": _l("The order is no longer active."),
+    "fill_lots": _l("A fill is 1 to %(remaining)s lots (what is left of the order)."),
+    "fill_worse_than_limit": _l("The fill price is worse for the client than the order's limit %(limit)s."),
+    "fill_above_block": _l("The fill costs more than the order blocked; reject the order or fill fewer lots."),
+    "reason_required": _l("Give the reason the client will read."),
+    "not_external": _l("Orders on the desk's market are filled by the market, not by a dealer."),
+}
+QUANTITIES = ("needed", "available")
+
+
+def refusal(error: OrderRefusal | MarketRefusal) -> Refusal:
+    """A refusal for the page or the API: our checks' codes, else the market's own wording."""
+    if isinstance(error, MarketRefusal):
+        market_error = market_messages.MarketError(error.code, **error.details)
+        return Refusal(market_error.message, field=market_error.field, code=error.code)
+    return Refusal(LazyString(_describe, error.code, error.details), field=_field(error.code), code=error.code)
+
+
+def _describe(code: str, details: dict) -> str:
+    shown = dict(details)
+    if code == "no_money":
+        shown = {name: money(shown[name], details["currency"]) for name in QUANTITIES}
+    elif code == "no_securities":
+        shown.update({name: quantity(shown[name]) for name in QUANTITIES})
+    return str(MESSAGES.get(code, code)) % shown
+
+
+def _field(code: str) -> str | None:
+    return {"bad_lots": "lots", "no_money": "lots", "no_securities": "lots", "price_required": "price",
+            "price_off_step": "price", "fill_lots": "lots", "fill_worse_than_limit": "price",
+            "reason_required": "reason"}.get(code)
+
+
+def tell(session, order, kind: str, at: datetime, **params) -> None:
+    """A notice to the client in the cabinet and by e-mail (app.notices)."""
+    from app.notices.services import notify
+    filled = {"filled": str(order.filled_lots), "lots": str(order.lots)}
+    notify(session, order.client.user, kind, {"summary": order.document.summary, **filled, **params},
+           f"/cabinet/orders/{order.id}", at)

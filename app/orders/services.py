@@ -1,0 +1,314 @@
+"""A client order's lifecycle: drafted and signed, accepted (blocking cover), then filled,
+cancelled, rejected or expired. Services flush; the request (or the worker's round) commits —
+except that an order for the desk's market is sequenced by the matcher, which commits what the
+request wrote before it (app.secondary.sequencer.submit): the signature and the accepted order
+are stored before the order reaches the book, and a market's refusal rejects the order.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit.services import record
+from app.auth.models import User
+from app.brokerage import services as brokerage
+from app.brokerage.models import BrokerClient, LedgerSource
+from app.cabinet.portfolio import free_balances
+from app.cabinet.signing import services as signing
+from app.cabinet.signing.models import SignedDocument
+from app.domain import client_orders as rules
+from app.domain.market import MarketRefusal
+from app.formatting import almaty_datetime, money, quantity
+from app.orders import instruments, messages
+from app.orders.checks import OrderDraft, pre_trade_check
+from app.orders.models import LIVE_STATUSES, ClientFill, ClientOrder, OrderSide, OrderStatus
+from app.secondary import services as market
+from app.secondary.commands import CancelOrder, PlaceOrder
+from app.secondary.messages import MarketError
+from app.secondary.models import AccountKind, MarketOrder, MarketTrade, TradingAccount
+
+KIND = "order"
+
+
+def tradable_or_refuse(session, client: BrokerClient, venue: str, code: str) -> instruments.Tradable:
+    tradable = instruments.find(session, client.firm_id, venue, code)
+    if tradable is None:
+        raise messages.refusal(rules.refuse("unknown_instrument"))
+    return tradable
+
+
+def place(session, client: BrokerClient, user: User, draft: OrderDraft, at: datetime) -> ClientOrder:
+    """Check the draft and issue it for signing; nothing is blocked or sent until it is signed."""
+    tradable = tradable_or_refuse(session, client, draft.venue, draft.code)
+    try:
+        priced = pre_trade_check(session, client, tradable, draft, at, free_balances(session, client))
+    except (rules.OrderRefusal, MarketRefusal) as error:
+        raise messages.refusal(error) from error
+    order = ClientOrder(client_id=client.id, firm_id=client.firm_id, venue=tradable.venue, code=tradable.code,
+                        currency=tradable.currency, side=draft.side, type=draft.type,
+                        price=draft.price if draft.type == "limit" else None, lots=draft.lots,
+                        lot_size=tradable.lot_size, filled_lots=0, block_per_lot=priced.block_per_lot,
+                        amount=priced.amount, status=OrderStatus.AWAITING_SIGNATURE,
+                        valid_until=rules.end_of_day(at), instrument_id=tradable.market and tradable.market.id,
+                        settlement_code=priced.settlement_code, created_at=at)
+    session.add(order)
+    session.flush()
+    document = signing.issue(session, KIND, document_fields(order, client), user, client.iin, summary(order),
+                             f"/cabinet/orders/{order.id}", at)
+    order.document_id = document.id
+    session.flush()
+    record(session, "client_order.drafted", "client_order", order.id, None, snapshot(order))
+    return order
+
+
+def document_fields(order: ClientOrder, client: BrokerClient) -> dict[str, str]:
+    """Every field of the instruction, as the client signs it."""
+    return {"OrderId": str(order.id), "Broker": client.firm.name, "ClientCode": client.client_code,
+            "Venue": order.venue, "Instrument": order.code, "Side": order.side, "Type": order.type,
+            "Price": "" if order.price is None else str(order.price), "Lots": str(order.lots),
+            "LotSize": str(order.lot_size), "Quantity": str(order.quantity), "Amount": str(order.amount),
+            "Currency": order.currency, "ValidUntil": order.valid_until.isoformat()}
+
+
+def summary(order: ClientOrder) -> str:
+    """What is signed in plain words: "Buy 10 KZTK at 1 000,00 ₸ …"."""
+    values = {"code": order.code, "quantity": quantity(order.quantity), "amount": money(order.amount, order.currency),
+              "until": almaty_datetime(order.valid_until)}
+    if order.type == "limit":
+        values["price"] = money(order.price, order.currency)
+        text = _("Buy %(quantity)s %(code)s at %(price)s, amount %(amount)s, valid until %(until)s", **values) \
+            if order.side == OrderSide.BUY else \
+            _("Sell %(quantity)s %(code)s at %(price)s, amount %(amount)s, valid until %(until)s", **values)
+    else:
+        text = _("Buy %(quantity)s %(code)s at the market, up to %(amount)s", **values) \
+            if order.side == OrderSide.BUY else _("Sell %(quantity)s %(code)s at the market", **values)
+    return text
+
+
+def snapshot(order: ClientOrder) -> dict:
+    return {"client_id": order.client_id, "venue": order.venue, "code": order.code, "side": order.side,
+            "type": order.type, "price": order.price, "lots": order.lots, "filled_lots": order.filled_lots,
+            "status": order.status, "reason": order.reason, "market_order_id": order.market_order_id}
+
+
+def _change(session, order: ClientOrder, action: str, **values) -> None:
+    before = snapshot(order)
+    for name, value in values.items():
+        setattr(order, name, value)
+    session.flush()
+    record(session, f"client_order.{action}", "client_order", order.id, before, snapshot(order))
+
+
+# --- signed: accepted, blocked, sent ---------------------------------------------------------------
+
+def on_signed(session, document: SignedDocument) -> None:
+    """The signature is in: check again (cover may have been taken since), accept and block, and
+    send an order for the desk's market into the book. A refusal here leaves the document unsigned."""
+    order = session.scalar(select(ClientOrder).where(ClientOrder.document_id == document.id).with_for_update())
+    if order is None or order.status != OrderStatus.AWAITING_SIGNATURE:
+        raise messages.refusal(rules.refuse("not_awaiting_signature"))
+    client = order.client
+    at = document.signed_at
+    if at >= order.valid_until:
+        raise messages.refusal(rules.refuse("order_day_over"))
+    tradable = tradable_or_refuse(session, client, order.venue, order.code)
+    draft = OrderDraft(order.venue, order.code, order.side, order.type, order.lots, order.price)
+    try:
+        pre_trade_check(session, client, tradable, draft, at, free_balances(session, client))
+    except (rules.OrderRefusal, MarketRefusal) as error:
+        raise messages.refusal(error) from error
+    _change(session, order, "accepted", status=OrderStatus.ACTIVE, accepted_at=at)
+    if tradable.is_kase:
+        route(session, order, at)
+
+
+signing.register_kind(KIND, on_signed)
+
+
+def aggregated_account(session, firm_id: int) -> TradingAccount | None:
+    return session.scalar(select(TradingAccount).where(
+        TradingAccount.organisation_id == firm_id, TradingAccount.kind == AccountKind.AGGREGATED,
+        TradingAccount.is_active.is_(True)).order_by(TradingAccount.id).limit(1))
+
+
+def route(session, order: ClientOrder, at: datetime) -> None:
+    """Into the matcher on the firm's aggregated client account with the client's code. The
+    idempotency key makes a retry (the worker's, after a crash here) the same order, not a twin."""
+    account = aggregated_account(session, order.firm_id)
+    if account is None:
+        _reject(session, order, _("The broker has no client account on the desk's market."), at)
+        return
+    command = PlaceOrder(order.firm_id, account.id, order.instrument_id, order.settlement_code, order.side,
+                         order.type, order.lots, order.price, order.client.client_code, None,
+                         order.client.user_id, f"client-order-{order.id}")
+    try:
+        ack = market.execute(session, command)
+    except MarketError as error:
+        _reject(session, order, str(error.message), at)
+        return
+    _change(session, order, "routed", market_order_id=ack.order_id)
+    sync(session, [order], at)
+
+
+# --- the desk's market: fills and final states from the matcher -----------------------------------
+
+MARKET_FINAL = {"filled": OrderStatus.FILLED, "cancelled": OrderStatus.CANCELLED, "killed": OrderStatus.CANCELLED,
+                "expired": OrderStatus.EXPIRED}
+
+
+def sync(session, orders: list[ClientOrder], at: datetime, cancelled: OrderStatus = OrderStatus.CANCELLED) -> int:
+    """Post the trades of these orders not yet posted and take over the matcher's final status
+    (`cancelled`: what a cancel in the book means here — the client's, or the day's end);
+    the number of fills posted. One query for the trades, one for the orders' states."""
+    by_market = {order.market_order_id: order for order in orders if order.market_order_id and order.is_live}
+    if not by_market:
+        return 0
+    posted = set(session.execute(select(ClientFill.order_id, ClientFill.trade_id).where(
+        ClientFill.order_id.in_([order.id for order in by_market.values()]))).all())
+    trades = session.scalars(select(MarketTrade).where(
+        MarketTrade.buy_order_id.in_(by_market) | MarketTrade.sell_order_id.in_(by_market))
+        .order_by(MarketTrade.id)).all()
+    count = 0
+    for trade in trades:
+        for market_id in (trade.buy_order_id, trade.sell_order_id):
+            order = by_market.get(market_id)
+            if order is not None and (order.id, trade.id) not in posted:
+                _fill(session, order, trade.lots, trade.price, trade.amount, trade.traded_at, trade.settles_on,
+                      None, trade_id=trade.id)
+                posted.add((order.id, trade.id))
+                count += 1
+    states = dict(session.execute(select(MarketOrder.id, MarketOrder.status).where(MarketOrder.id.in_(by_market))).all())
+    for market_id, order in by_market.items():
+        final = MARKET_FINAL.get(states.get(market_id))
+        final = cancelled if states.get(market_id) == "cancelled" else final
+        if final is not None and order.is_live and final != OrderStatus.FILLED:
+            _close(session, order, final, at, None)
+    return count
+
+
+def _fill(session, order: ClientOrder, lots: int, price: Decimal, amount: Decimal, traded_at: datetime,
+          settles_on, by: User | None, trade_id: int | None = None, note: str | None = None) -> ClientFill:
+    """A deal for the client: the fill, its two ledger movements (money and securities, each
+    settling on the venue's date) and the order's new state."""
+    fill = ClientFill(order_id=order.id, client_id=order.client_id, lots=lots, quantity=lots * order.lot_size,
+                      price=price, amount=amount, traded_at=traded_at, settles_on=settles_on, trade_id=trade_id,
+                      recorded_by_id=by and by.id, note=note)
+    session.add(fill)
+    session.flush()
+    sign = Decimal(1) if order.side == OrderSide.BUY else Decimal(-1)
+    author = by or order.client.user
+    reference = f"{order.venue.upper()} {trade_id or f'F{fill.id}'} / {order.id}"
+    brokerage.post(session, order.client, order.venue, order.code, sign * fill.quantity, LedgerSource.DEAL,
+                   reference, author, traded_at, settles_on=settles_on)
+    brokerage.post(session, order.client, None, order.currency, -sign * amount, LedgerSource.DEAL,
+                   reference, author, traded_at, settles_on=settles_on)
+    filled = order.filled_lots + lots
+    status = OrderStatus.FILLED if filled == order.lots else OrderStatus.PARTIALLY_FILLED
+    _change(session, order, "filled", filled_lots=filled, status=status,
+            closed_at=traded_at if status == OrderStatus.FILLED else None)
+    messages.tell(session, order, "order_filled" if status == OrderStatus.FILLED else "order_partially_filled",
+                  traded_at)
+    return fill
+
+
+def _close(session, order: ClientOrder, status: OrderStatus, at: datetime, by: User | None,
+           reason: str | None = None) -> None:
+    was_accepted = order.accepted_at is not None
+    _change(session, order, str(status), status=status, closed_at=at, closed_by_id=by and by.id, reason=reason)
+    if not was_accepted:
+        return      # a draft never signed: nothing to tell
+    if status == OrderStatus.EXPIRED:
+        messages.tell(session, order, "order_expired", at)
+    elif status == OrderStatus.REJECTED:
+        messages.tell(session, order, "order_rejected", at, reason=reason or "")
+
+
+def _reject(session, order: ClientOrder, reason: str, at: datetime, by: User | None = None) -> None:
+    _close(session, order, OrderStatus.REJECTED, at, by, reason)
+
+
+# --- the client cancels ---------------------------------------------------------------------------
+
+def cancel(session, order: ClientOrder, user: User, at: datetime) -> None:
+    """While the order is active; what was filled before stays filled."""
+    if not order.is_live:
+        raise messages.refusal(rules.refuse("order_not_active"))
+    if order.market_order_id is not None:
+        try:
+            market.execute(session, CancelOrder(order.market_order_id, order.firm_id, user.id))
+        except MarketError:
+            pass   # already filled or ended in the book: the sync below says which
+        sync(session, [order], at)
+    session.refresh(order, with_for_update=True)
+    if order.is_live:
+        _close(session, order, OrderStatus.CANCELLED, at, user)
+
+
+# --- the broker's dealer (external venues) --------------------------------------------------------
+
+def record_fill(session, order: ClientOrder, lots: int | None, price: Decimal | None, by: User,
+                at: datetime) -> ClientFill:
+    """The dealer's execution report for an external venue's order: settles on the venue's date."""
+    session.refresh(order, with_for_update=True)
+    _require_external_live(order)
+    tradable = tradable_or_refuse(session, order.client, order.venue, order.code)
+    try:
+        rules.check_fill(order.side, order.type, order.price, price, tradable.price_step, lots or 0,
+                         order.remaining_lots)
+    except rules.OrderRefusal as error:
+        raise messages.refusal(error) from error
+    amount = rules.money(price * lots * order.lot_size)
+    if order.side == OrderSide.BUY and amount > order.block_per_lot * lots:
+        raise messages.refusal(rules.refuse("fill_above_block"))
+    settles_on = instruments.external_settlement_date(tradable, rules.day_of(at))
+    return _fill(session, order, lots, price, amount, at, settles_on, by)
+
+
+def reject(session, order: ClientOrder, reason: str, by: User, at: datetime) -> None:
+    """The dealer refuses the order (or its unfilled rest) with a reason the client reads."""
+    session.refresh(order, with_for_update=True)
+    _require_external_live(order)
+    reason = (reason or "").strip()
+    if not reason:
+        raise messages.refusal(rules.refuse("reason_required"))
+    _reject(session, order, reason[:500], at, by)
+
+
+def _require_external_live(order: ClientOrder) -> None:
+    if order.market_order_id is not None or order.venue == "kase":
+        raise messages.refusal(rules.refuse("not_external"))
+    if not order.is_live:
+        raise messages.refusal(rules.refuse("order_not_active"))
+
+
+# --- the worker's round ---------------------------------------------------------------------------
+
+def sync_market_orders(session, at: datetime) -> int:
+    """Fills of the desk's market for every live client order (others' orders trade against them)."""
+    live = list(session.scalars(select(ClientOrder).where(ClientOrder.status.in_(LIVE_STATUSES),
+                                                          ClientOrder.market_order_id.is_not(None))))
+    return sync(session, live, at)
+
+
+def expire_due(session, at: datetime) -> int:
+    """The day is over: unfilled orders expire (an order in the book is cancelled there first),
+    and drafts never signed expire with their document."""
+    count = 0
+    due = select(ClientOrder).join(SignedDocument, SignedDocument.id == ClientOrder.document_id).where(
+        (ClientOrder.status.in_(LIVE_STATUSES) & (ClientOrder.valid_until <= at))
+        | ((ClientOrder.status == OrderStatus.AWAITING_SIGNATURE)
+           & ((ClientOrder.valid_until <= at) | (SignedDocument.expires_at <= at))))
+    for order in session.scalars(due).all():
+        if order.market_order_id is not None:
+            try:
+                market.execute(session, CancelOrder(order.market_order_id, None))
+            except MarketError:
+                pass
+            sync(session, [order], at, cancelled=OrderStatus.EXPIRED)
+        if order.is_live or order.status == OrderStatus.AWAITING_SIGNATURE:
+            _close(session, order, OrderStatus.EXPIRED, at, None)
+        count += order.status == OrderStatus.EXPIRED
+    return count

@@ -1,0 +1,128 @@
+"""The cabinet's Orders and Deals (seed 000): the order form, the lists for a period with their
+details and XLSX exports, and cancelling an active order."""
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import roles_required
+from app.auth.roles import Role
+from app.brokerage.forms import VENUE_LABELS
+from app.cabinet.portfolio import free_balances
+from app.cabinet.loaders import cabinet_client
+from app.clock.services import now
+from app.domain.calendar import almaty_date
+from app.extensions import db
+from app.orders import exports, instruments, reads, services
+from app.orders.checks import venue_hours
+from app.orders.forms import ORDER_STATUS_LABELS, ActionForm, OrderForm, PeriodForm
+from app.pages import apply, show_error
+from app.refusals import Refusal
+from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
+
+bp = Blueprint("orders", __name__, url_prefix="/cabinet")
+CLIENT = (Role.CLIENT,)
+
+
+@bp.context_processor
+def vocabulary() -> dict:
+    return {"VENUES": VENUE_LABELS, "SIDES": SIDE_LABELS, "TYPES": TYPE_LABELS, "ORDER_STATUS": ORDER_STATUS_LABELS}
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@roles_required(*CLIENT)
+def new_order():
+    client = cabinet_client()
+    form = OrderForm(data=None if request.method == "POST" else _prefill())
+    tradable = instruments.find(db.session, client.firm_id, form.venue.data or "", form.code.data or "")
+    if tradable is None:
+        return render_template("orders/no_instrument.html"), 404
+    if form.validate_on_submit():
+        try:
+            order = services.place(db.session, client, current_user, form.draft(), now())
+        except Refusal as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            return redirect(url_for("signing.show", document_id=order.document_id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("orders/new.html", form=form, tradable=tradable, hours=_hours(tradable),
+                           free=free_balances(db.session, client)), status
+
+
+def _prefill() -> dict:
+    return {"venue": request.args.get("venue", ""), "code": request.args.get("code", ""),
+            "side": request.args.get("side", "buy") if request.args.get("side") in ("buy", "sell") else "buy"}
+
+
+def _hours(tradable):
+    return None if tradable.is_kase else venue_hours(tradable.venue)
+
+
+@bp.route("/orders")
+@roles_required(*CLIENT)
+def orders():
+    client = cabinet_client()
+    form, (start, end) = _period()
+    found = reads.orders_of(db.session, client, start, end, form.status.data or None) if not form.errors else []
+    return render_template("orders/list.html", form=form, orders=found, start=start, end=end)
+
+
+def _period():
+    form = PeriodForm(request.args)
+    form.validate()
+    return form, form.period(almaty_date(now()))
+
+
+@bp.route("/orders/<int:order_id>")
+@roles_required(*CLIENT)
+def order(order_id: int):
+    found = reads.own_order(db.session, order_id, cabinet_client())
+    return render_template("orders/order.html", order=found, fills=reads.fills_of_order(db.session, found),
+                           action_form=ActionForm())
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@roles_required(*CLIENT)
+def cancel(order_id: int):
+    found = reads.own_order(db.session, order_id, cabinet_client())
+    return apply(ActionForm(), lambda: services.cancel(db.session, found, current_user, now()),
+                 _("The order is cancelled; what was filled before stays filled."),
+                 url_for("orders.order", order_id=found.id))
+
+
+@bp.route("/deals")
+@roles_required(*CLIENT)
+def deals():
+    client = cabinet_client()
+    form, (start, end) = _period()
+    found = reads.fills_of(db.session, client, start, end) if not form.errors else []
+    return render_template("orders/deals.html", form=form, deals=found, start=start, end=end)
+
+
+@bp.route("/deals/<int:fill_id>")
+@roles_required(*CLIENT)
+def deal(fill_id: int):
+    fill = reads.own_fill(db.session, fill_id, cabinet_client())
+    return render_template("orders/deal.html", fill=fill, order=fill.order)
+
+
+@bp.route("/orders.xlsx")
+@roles_required(*CLIENT)
+def orders_xlsx():
+    client = cabinet_client()
+    form, (start, end) = _period()
+    return _xlsx(exports.orders_xlsx(reads.orders_of(db.session, client, start, end, form.status.data or None)),
+                 f"orders-{start}-{end}.xlsx")
+
+
+@bp.route("/deals.xlsx")
+@roles_required(*CLIENT)
+def deals_xlsx():
+    client = cabinet_client()
+    _form, (start, end) = _period()
+    return _xlsx(exports.deals_xlsx(reads.fills_of(db.session, client, start, end)), f"deals-{start}-{end}.xlsx")
+
+
+def _xlsx(content: bytes, name: str) -> Response:
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
