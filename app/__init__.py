@@ -72,10 +72,14 @@ def register_blueprints(app: APIFlask) -> None:
     from app.audit.views import bp as audit_bp
     from app.auth.api import bp as auth_api_bp
     from app.auth.views import bp as auth_bp
+    from app.brokerage.api import bp as brokerage_api_bp
+    from app.brokerage.documents import register_reader
     from app.brokerage.views import bp as brokerage_bp
     from app.cabinet.api import bp as cabinet_api_bp
     from app.cabinet.signing.api import bp as signing_api_bp
     from app.cabinet.signing.views import bp as signing_bp
+    from app.cabinet.statement_api import bp as cabinet_statement_api_bp
+    from app.cabinet.statement_views import bp as cabinet_statement_bp
     from app.cabinet.views import bp as cabinet_bp
     from app.calculator.api import bp as calculator_api_bp
     from app.calculator.views import bp as calculator_bp
@@ -101,13 +105,14 @@ def register_blueprints(app: APIFlask) -> None:
     pages = (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp, calculator_bp,
              auctions_bp, subscriptions_bp, registers_bp, market_bp,
              market_reference_bp, market_staff_bp, market_repo_bp, brokerage_bp, cabinet_bp, signing_bp,
-             messaging_bp, orders_bp, dealing_bp)
+             messaging_bp, orders_bp, dealing_bp, cabinet_statement_bp)
     apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp, calculator_api_bp, auctions_api_bp,
             subscriptions_api_bp, market_api_bp, market_repo_api_bp, cabinet_api_bp, signing_api_bp,
-            orders_api_bp)
+            orders_api_bp, brokerage_api_bp, cabinet_statement_api_bp)
     for blueprint in pages + apis:
         app.register_blueprint(blueprint)
     register_api(app, apis)
+    register_reader()   # the back office reads its clients' signed documents
 
 
 def register_errorhandlers(app: APIFlask) -> None:

@@ -1,4 +1,4 @@
-"""The back office's pages: clients, a client's ledger and deposits."""
+"""The back office's pages: clients, a client's ledger and deposits, the reconciliation."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +9,7 @@ from app.auth.services import IdentityError
 from app.brokerage import reads, services
 from app.brokerage.forms import (CLIENT_STATUS_LABELS, LEDGER_SOURCE_LABELS, VENUE_LABELS, ClientForm, ClientSearchForm,
                                  DepositForm)
+from app.brokerage.reconciliation import reconcile
 from app.clock.services import now
 from app.extensions import db
 
@@ -84,3 +85,11 @@ def _field_error(form, error) -> None:
         field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
     else:
         flash(str(error.message), "error")
+
+
+@bp.route("/reconciliation")
+@roles_required(*OFFICE)
+def reconciliation():
+    """The firm's clients against its aggregated account(s) on the desk's market."""
+    return render_template("brokerage/reconciliation.html",
+                           result=reconcile(db.session, current_user.organisation_id))

@@ -176,3 +176,46 @@ def _draw_frame(canvas: Canvas, page: Page, number: int, pages: int) -> None:
     canvas.drawString(left, bottom, page.generated)
     canvas.drawRightString(right, bottom, "\u00a0".join((_("Page"), str(number), "/", str(pages))))
     canvas.restoreState()
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled table of a document with several (a client's statement). `bold_rows` are
+    indexes into `rows` drawn as totals (opening and closing balances)."""
+    heading: str
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[str]]
+    bold_rows: frozenset[int] = frozenset()
+
+
+SUBHEADING = ParagraphStyle("subheading", fontName="DeskSans-Bold", fontSize=10, leading=13)
+
+
+def sections_document(title: str, lead_lines: Sequence[str], sections: Sequence[Section]) -> bytes:
+    """PDF bytes, A4 landscape, with the same running header and "n / N" footer as
+    `table_document`: the title, a lead paragraph per line, then each section's table."""
+    _register_fonts()
+    exchange = " — ".join((_("Auction Desk"), current_app.config["EXCHANGE_NAME"]))
+    page = Page(exchange=exchange, title=title, sandbox=sandbox_enabled(), generated=_generated(now()))
+    story = [Paragraph(escape(title), HEADING), Spacer(0, 2 * mm)]
+    story += [Paragraph(escape(line), LEAD) for line in lead_lines]
+    for section in sections:
+        story += [Spacer(0, 4 * mm), Paragraph(escape(section.heading), SUBHEADING), Spacer(0, 1.5 * mm),
+                  _section_table(section)]
+    buffer = BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title, author=page.exchange, **MARGINS)
+    document.build(story, canvasmaker=_numbered_canvas(page))
+    return buffer.getvalue()
+
+
+def _section_table(section: Section) -> LongTable:
+    columns = section.columns
+    data = [[Paragraph(escape(column.title), HEAD_NUMBER if column.numeric else HEAD_CELL) for column in columns]]
+    data += [[_cell(text, column) for text, column in zip(row, columns)] for row in section.rows]
+    table = LongTable(data, colWidths=[column.width_mm * mm for column in columns], repeatRows=1)
+    style = _table_style(columns, len(section.rows), False)
+    for index in section.bold_rows:
+        style.add("BACKGROUND", (0, index + 1), (-1, index + 1), TOTAL_FILL)
+        style.add("FONT", (0, index + 1), (-1, index + 1), "DeskSans-Bold", 7)
+    table.setStyle(style)
+    return table

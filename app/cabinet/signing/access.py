@@ -1,7 +1,7 @@
 """Who may see a signed document: its signer acts on it; staff and registered readers download it.
 
-To anyone else a document does not exist (404). A broker's back office is added by appending a
-predicate to `readers` (and its role to `DOWNLOAD_ROLES`).
+To anyone else a document does not exist (404). A broker's back office reads its own clients'
+documents: its predicate is appended to `readers` at app start (`app.brokerage.documents`).
 """
 from collections.abc import Callable
 
@@ -10,7 +10,7 @@ from app.auth.roles import STAFF_ROLES, Role
 from app.cabinet.signing.models import SignedDocument
 
 SIGNER_ROLES = (Role.CLIENT,)
-DOWNLOAD_ROLES = (Role.CLIENT, *sorted(STAFF_ROLES))
+DOWNLOAD_ROLES = (Role.CLIENT, Role.BROKER_OFFICE, *sorted(STAFF_ROLES))
 # More readers of the files: each answers whether `user` may download `document`.
 readers: list[Callable[[User, SignedDocument], bool]] = []
 
