@@ -27,7 +27,8 @@ class OrderForm(FlaskForm):
     side = SelectField(_l("Side"), choices=_choices(SIDE_LABELS))
     type = SelectField(_l("Order type"), choices=_choices(TYPE_LABELS))
     price = DecimalField(_l("Price"), places=None, validators=[Optional()])
-    lots = IntegerField(_l("Quantity, lots"), validators=[*REQUIRED, NumberRange(min=1, max=10**9)])
+    lots = IntegerField(_l("Quantity, lots"), validators=[*REQUIRED, NumberRange(
+        min=1, max=10**9, message=_l("The quantity must be a whole number of lots, at least 1."))])
 
     def draft(self) -> OrderDraft:
         return OrderDraft(self.venue.data, self.code.data, self.side.data, self.type.data, self.lots.data,
@@ -65,7 +66,8 @@ class ActionForm(FlaskForm):
 
 
 class FillForm(FlaskForm):
-    lots = IntegerField(_l("Lots filled"), validators=[*REQUIRED, NumberRange(min=1, max=10**9)])
+    lots = IntegerField(_l("Lots filled"), validators=[*REQUIRED, NumberRange(
+        min=1, max=10**9, message=_l("The quantity must be a whole number of lots, at least 1."))])
     price = DecimalField(_l("Price"), places=None, validators=REQUIRED)
 
 

@@ -74,7 +74,7 @@ def test_refusals_say_what_is_wrong_and_store_nothing(kase, as_client):
     http = as_client()
     cases = [({"price": "40000"}, "outside today's corridor"), ({"price": "30000.005"}, "multiple of the price step"),
              ({"lots": "20"}, "Not enough free money"), ({"side": "sell", "lots": "11"}, "Not enough free KZTK"),
-             ({"lots": "0"}, "Number must be at least 1"), ({"type": "limit", "price": ""}, "needs a price")]
+             ({"lots": "0"}, "whole number of lots"), ({"type": "limit", "price": ""}, "needs a price")]
     for fields, message in cases:
         response = place(http, **fields)
         assert response.status_code == 422 and message in unescape(response.text), fields
