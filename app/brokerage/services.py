@@ -174,6 +174,12 @@ def post(session, client: BrokerClient, venue: str | None, asset: str, amount: D
     return entry
 
 
+def lock_client(session, client: BrokerClient) -> None:
+    """What uses a client's free money or securities (an order, a withdrawal) is checked and
+    taken one at a time: the client's row is locked until the transaction ends."""
+    session.execute(select(BrokerClient.id).where(BrokerClient.id == client.id).with_for_update())
+
+
 def balances(session, clients: list[BrokerClient]) -> dict[int, list[Balance]]:
     """Each client's sub-accounts: the sum of its entries per venue and asset, money first."""
     rows = session.execute(select(LedgerEntry.client_id, LedgerEntry.venue, LedgerEntry.asset, func.sum(LedgerEntry.amount))

@@ -116,6 +116,7 @@ def on_signed(session, document: SignedDocument) -> None:
         raise messages.refusal(rules.refuse("order_day_over"))
     tradable = tradable_or_refuse(session, client, order.venue, order.code)
     draft = OrderDraft(order.venue, order.code, order.side, order.type, order.lots, order.price)
+    brokerage.lock_client(session, client)
     try:
         pre_trade_check(session, client, tradable, draft, at, free_balances(session, client))
     except (rules.OrderRefusal, MarketRefusal) as error:
