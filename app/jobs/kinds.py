@@ -21,10 +21,16 @@ def timed_steps() -> list[Callable[[], None]]:
     def close_market_session() -> None:
         schedule.advance_due(db.session)
 
+    def expire_unsigned_withdrawals() -> None:
+        from app.withdrawals.services import expire_unsigned
+
+        expire_unsigned(db.session, now())
+
     def deliver_messages() -> None:
         messaging.deliver_due(db.session)   # commits per message: "sending" is stored before a send
 
-    return [close_auction_windows, close_offering_periods, close_market_session, deliver_messages]
+    return [close_auction_windows, close_offering_periods, close_market_session, expire_unsigned_withdrawals,
+            deliver_messages]
 
 
 def handler_of(kind: str) -> Callable:

@@ -39,6 +39,7 @@ NAV_ITEMS = (
     NavItem("main.home", _l("Home")),
     NavItem("cabinet.home", _l("My cabinet")),
     NavItem("brokerage.clients", _l("Clients")),
+    NavItem("withdrawals_office.queue", _l("Withdrawals")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),
@@ -55,6 +56,7 @@ NAV_ITEMS = (
     NavItem("clock.index", _l("Sandbox clock")),
     NavItem("admin.organisations", _l("Organisations")),
     NavItem("admin.users", _l("Users")),
+    NavItem("banks.banks", _l("Banks")),
 )
 
 

@@ -10,7 +10,7 @@ from app.auth.roles import STAFF_ROLES, Role
 from app.cabinet.signing.models import SignedDocument
 
 SIGNER_ROLES = (Role.CLIENT,)
-DOWNLOAD_ROLES = (Role.CLIENT, *sorted(STAFF_ROLES))
+DOWNLOAD_ROLES = (Role.CLIENT, Role.BROKER_OFFICE, *sorted(STAFF_ROLES))
 # More readers of the files: each answers whether `user` may download `document`.
 readers: list[Callable[[User, SignedDocument], bool]] = []
 
