@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.brokerage.models import BrokerClient, Venue
 from app.brokerage.services import CENT, balances
 from app.orders import reads as order_reads
+from app.withdrawals import reads as withdrawal_reads
 from app.secondary.models import Instrument, PriceSubject, ReferencePrice
 
 ZERO = Decimal(0)
@@ -58,10 +59,12 @@ def portfolio(session, client: BrokerClient) -> Portfolio:
 
 
 def blocked(session, client: BrokerClient) -> dict[tuple[str | None, str], Decimal]:
-    """By (venue or None for money, asset): live orders' blocks."""
+    """By (venue or None for money, asset): live orders' blocks and withdrawals not yet paid."""
     found: dict[tuple[str | None, str], Decimal] = defaultdict(Decimal)
     for (_client, venue, asset), amount in order_reads.blocked(session, [client.id]).items():
         found[(venue, asset)] += amount
+    for (_client, currency), amount in withdrawal_reads.blocked_money(session, [client.id]).items():
+        found[(None, currency)] += amount
     return found
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.auth import services
 from app.demo.auctions import seed_auctions
+from app.demo.banks import seed_banks
 from app.demo.brokerage import seed_brokerage
 from app.demo.market import seed_market
 from app.demo.subscriptions import seed_subscriptions
@@ -73,6 +74,7 @@ def seed():
     """Create the demo organisations and users and print `<role> <login> <password>` per user."""
     lines = seed_demo(db.session)
     seed_brokerage(db.session, wall_now())
+    seed_banks(db.session, wall_now())
     seed_auctions(db.session, wall_now())
     seed_subscriptions(db.session, wall_now())
     db.session.commit()

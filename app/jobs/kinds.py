@@ -12,6 +12,7 @@ def timed_steps() -> list[Callable[[], None]]:
     from app.orders import services as client_orders
     from app.secondary import schedule
     from app.subscriptions import results as offering_results
+    from app.withdrawals import services as withdrawals
 
     def close_auction_windows() -> None:
         auction_results.advance_due(db.session, now())
@@ -22,6 +23,9 @@ def timed_steps() -> list[Callable[[], None]]:
     def close_market_session() -> None:
         schedule.advance_due(db.session)
 
+    def expire_unsigned_withdrawals() -> None:
+        withdrawals.expire_unsigned(db.session, now())
+
     def deliver_messages() -> None:
         messaging.deliver_due(db.session)   # commits per message: "sending" is stored before a send
 
@@ -29,10 +33,9 @@ def timed_steps() -> list[Callable[[], None]]:
         # Market fills before expiry: an order filled in the day's last minute is filled, not expired.
         client_orders.sync_market_orders(db.session, now())
         client_orders.expire_due(db.session, now())
-        db.session.commit()
 
     return [close_auction_windows, close_offering_periods, close_market_session, follow_client_orders,
-            deliver_messages]
+            expire_unsigned_withdrawals, deliver_messages]
 
 
 def handler_of(kind: str) -> Callable:

@@ -40,6 +40,7 @@ NAV_ITEMS = (
     NavItem("cabinet.home", _l("My cabinet")),
     NavItem("brokerage.clients", _l("Clients")),
     NavItem("brokerage.reconciliation", _l("Reconciliation")),
+    NavItem("withdrawals_office.queue", _l("Withdrawals")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),
@@ -56,6 +57,7 @@ NAV_ITEMS = (
     NavItem("clock.index", _l("Sandbox clock")),
     NavItem("admin.organisations", _l("Organisations")),
     NavItem("admin.users", _l("Users")),
+    NavItem("banks.banks", _l("Banks")),
 )
 
 

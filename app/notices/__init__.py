@@ -1,0 +1,1 @@
+"""The cabinet's notices: what happened to the client's orders and withdrawals, also by e-mail."""

@@ -1,0 +1,26 @@
+"""The text of each kind of notice (English source, lazy); `{name}` places come from its params."""
+from flask_babel import lazy_gettext as _l
+
+TEXTS = {
+    "order_filled": _l("Your order is filled: {summary}"),
+    "order_partially_filled": _l("Your order is partially filled: {summary}, {filled} of {lots} lots"),
+    "order_expired": _l("Your order expired unfilled at the end of the day: {summary}"),
+    "order_rejected": _l("Your order was rejected: {summary}. Reason: {reason}"),
+    "withdrawal_approved": _l("Your withdrawal is approved and will be paid: {summary}"),
+    "withdrawal_paid": _l("Your withdrawal is paid: {summary}"),
+    "withdrawal_rejected": _l("Your withdrawal was rejected: {summary}. Reason: {reason}"),
+}
+SUBJECT = _l("A notice from your broker")
+
+
+class _Params(dict):
+    """A place the params lack stays visible instead of failing the whole text."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def notice_text(kind: str, params: dict[str, str]) -> str:
+    """The notice in the current language (call inside `force_locale` for someone else's)."""
+    template = TEXTS.get(kind)
+    return str(template).format_map(_Params(params)) if template is not None else kind
