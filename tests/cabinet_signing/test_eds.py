@@ -26,8 +26,11 @@ def post_eds(client, document, signed_xml: bytes):
 
 
 def test_the_sandbox_signer_signs_and_the_signature_is_verified(client, document, handled):
-    html = client.post(f"/cabinet/sign/{document.id}/sandbox", follow_redirects=True).get_data(as_text=True)
-    assert "Signed with the sandbox" in html and 'data-testid="signing-result"' in html
+    signed = client.post(f"/cabinet/sign/{document.id}/sandbox")
+    assert signed.status_code == 302 and signed.location == document.next_url   # on to what was signed
+    assert "Signed with the sandbox" in client.get(signed.location).get_data(as_text=True)
+    html = client.get(f"/cabinet/sign/{document.id}").get_data(as_text=True)
+    assert 'data-testid="signing-result"' in html
     db.session.refresh(document)
     assert (document.status, document.method) == (DocumentStatus.SIGNED, "eds")
     verification = document.verification
