@@ -8,6 +8,8 @@ from app.brokerage.forms import VENUE_LABELS
 from app.brokerage.reads import own_client
 from app.cabinet.portfolio import portfolio
 from app.extensions import db
+from app.venues.forms import WatchForm
+from app.venues.reads import quote_blocks
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 
@@ -21,7 +23,8 @@ def vocabulary() -> dict:
 @roles_required(Role.CLIENT)
 def home():
     client = _client()
-    return render_template("cabinet/home.html", client=client, portfolio=portfolio(db.session, client))
+    return render_template("cabinet/home.html", client=client, portfolio=portfolio(db.session, client),
+                           quote_blocks=quote_blocks(db.session, client), watch_form=WatchForm())
 
 
 @bp.route("/portfolio")

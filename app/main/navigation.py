@@ -39,6 +39,7 @@ NAV_ITEMS = (
     NavItem("main.home", _l("Home")),
     NavItem("cabinet.home", _l("My cabinet")),
     NavItem("brokerage.clients", _l("Clients")),
+    NavItem("venues.index", _l("Venues")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),
