@@ -107,16 +107,20 @@ def register_blueprints(app: APIFlask) -> None:
     from app.withdrawals.api import office_bp as withdrawals_office_api_bp
     from app.withdrawals.views import banks_bp, office_bp as withdrawals_office_bp
     from app.withdrawals.views import bp as withdrawals_bp
+    from app.venues.api import bp as venues_api_bp
+    from app.venues.api import cabinet_bp as cabinet_instruments_api_bp
+    from app.venues.views import bp as venues_bp
+    from app.venues.views import cabinet_bp as cabinet_instruments_bp
 
     pages = (main_bp, auth_bp, admin_bp, audit_bp, calendar_bp, clock_bp, calculator_bp,
              auctions_bp, subscriptions_bp, registers_bp, market_bp,
              market_reference_bp, market_staff_bp, market_repo_bp, brokerage_bp, cabinet_bp, signing_bp,
              messaging_bp, orders_bp, dealing_bp, cabinet_statement_bp, withdrawals_bp, withdrawals_office_bp,
-             banks_bp, notices_bp)
+             banks_bp, notices_bp, venues_bp, cabinet_instruments_bp)
     apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp, calculator_api_bp, auctions_api_bp,
             subscriptions_api_bp, market_api_bp, market_repo_api_bp, cabinet_api_bp, signing_api_bp,
             orders_api_bp, brokerage_api_bp, cabinet_statement_api_bp, withdrawals_api_bp,
-            withdrawals_office_api_bp, notices_api_bp)
+            withdrawals_office_api_bp, notices_api_bp, venues_api_bp, cabinet_instruments_api_bp)
     for blueprint in pages + apis:
         app.register_blueprint(blueprint)
     register_api(app, apis)

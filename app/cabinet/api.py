@@ -1,14 +1,11 @@
 """The cabinet in the JSON API, under /api/v1/cabinet (client tokens: the broker's own apps)."""
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import List, Nested, String
-from flask_babel import gettext as _
-from flask_login import current_user
 
-from app.api.errors import ApiError
 from app.api.fields import DecimalString
 from app.auth.access import roles_required
 from app.auth.roles import Role
-from app.brokerage.reads import own_client
+from app.cabinet.loaders import api_client
 from app.cabinet.portfolio import portfolio as client_portfolio
 from app.extensions import db
 
@@ -41,9 +38,7 @@ class PortfolioOut(Schema):
 @bp.doc(responses={404: "This login has no brokerage agreement"})
 def portfolio():
     """The client's money per currency (total, blocked, free) and securities per market, valued"""
-    client = own_client(db.session, current_user)
-    if client is None:
-        raise ApiError(404, "not_found", _("This login has no brokerage agreement."))
+    client = api_client()
     held = client_portfolio(db.session, client)
     return {"money": [{"currency": row.currency, "total": row.total, "blocked": row.blocked, "free": row.free}
                       for row in held.money],

@@ -4,13 +4,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from app.brokerage.models import BrokerClient, Venue
 from app.brokerage.services import CENT, balances
 from app.orders import reads as order_reads
+from app.secondary.models import Instrument, PriceSubject
+from app.venues import reads as venue_reads
 from app.withdrawals import reads as withdrawal_reads
-from app.secondary.models import Instrument, PriceSubject, ReferencePrice
 
 ZERO = Decimal(0)
 
@@ -48,13 +47,19 @@ def portfolio(session, client: BrokerClient) -> Portfolio:
     money = [MoneyRow(balance.asset, balance.amount, held_blocked.get((None, balance.asset), ZERO).quantize(CENT))
              for balance in held if balance.is_money]
     securities = [balance for balance in held if not balance.is_money and balance.amount]
-    prices = kase_prices(session, [balance.asset for balance in securities if balance.venue == Venue.KASE])
+    kase = venue_reads.kase_prices(session, [balance.asset for balance in securities if balance.venue == Venue.KASE])
+    prices = venue_reads.valuation_prices(session, client.firm_id, [(balance.venue, balance.asset) for balance in securities
+                                                                    if balance.venue != Venue.KASE])
     rows = []
     for balance in securities:
-        instrument, price = prices.get(balance.asset, (None, None)) if balance.venue == Venue.KASE else (None, None)
+        if balance.venue == Venue.KASE:
+            instrument, price = kase.get(balance.asset, (None, None))
+            value = _value(instrument, price, balance.amount)
+        else:
+            price = prices.get((balance.venue, balance.asset))
+            value = None if price is None else (price * balance.amount).quantize(CENT)
         rows.append(SecurityRow(balance.venue, balance.asset, balance.amount,
-                                held_blocked.get((balance.venue, balance.asset), ZERO), price,
-                                _value(instrument, price, balance.amount)))
+                                held_blocked.get((balance.venue, balance.asset), ZERO), price, value))
     return Portfolio(money, rows)
 
 
@@ -76,19 +81,8 @@ def free_balances(session, client: BrokerClient) -> dict[tuple[str | None, str],
     return free
 
 
-def kase_prices(session, codes: list[str]) -> dict[str, tuple[Instrument, Decimal | None]]:
-    """The latest reference price of each instrument on the desk's market (one query each way)."""
-    if not codes:
-        return {}
-    instruments = {item.id: item for item in session.scalars(select(Instrument).where(Instrument.code.in_(codes)))}
-    latest = {}
-    for row in session.scalars(select(ReferencePrice).where(ReferencePrice.instrument_id.in_(instruments))
-                               .order_by(ReferencePrice.trading_day)):
-        latest[row.instrument_id] = row.price
-    return {item.code: (item, latest.get(item.id)) for item in instruments.values()}
-
-
 def _value(instrument: Instrument | None, price: Decimal | None, quantity: Decimal) -> Decimal | None:
+    """On the desk's market a bond's price is in % of its face value."""
     if instrument is None or price is None:
         return None
     if instrument.price_subject == PriceSubject.MONEY or instrument.face_value is None:

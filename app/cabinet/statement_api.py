@@ -1,15 +1,13 @@
 """The client's statement in the JSON API: GET /api/v1/cabinet/statement?date_from&date_to."""
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Date, List, Nested, String
-from flask_babel import gettext as _
-from flask_login import current_user
 
-from app.api.errors import ApiError, field_error
+from app.api.errors import field_error
 from app.api.fields import AwareDateTime, DecimalString
 from app.auth.access import roles_required
 from app.auth.roles import Role
-from app.brokerage.reads import own_client
 from app.cabinet import statement as reads
+from app.cabinet.loaders import api_client
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
@@ -57,9 +55,7 @@ class StatementOut(Schema):
                    422: "A bad period: `from` after `to`, more than 3 years, or too many movements"})
 def statement(query):
     """The client's opening balance, movements and closing balance per sub-account for a period"""
-    client = own_client(db.session, current_user)
-    if client is None:
-        raise ApiError(404, "not_found", _("This login has no brokerage agreement."))
+    client = api_client()
     try:
         period = reads.check_period(query["date_from"], query["date_to"], almaty_date(now()))
         found = reads.statement(db.session, client, period)

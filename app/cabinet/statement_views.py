@@ -1,12 +1,11 @@
 """The client's statement for a period (seed 000): a page, XLSX and PDF, all from the same reads."""
-from flask import Blueprint, abort, render_template, request
-from flask_login import current_user
+from flask import Blueprint, render_template, request
 
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.forms import LEDGER_SOURCE_LABELS, VENUE_LABELS
-from app.brokerage.reads import own_client
 from app.cabinet import statement as reads
+from app.cabinet.loaders import cabinet_client
 from app.cabinet.statement_files import file_name, statement_pdf, statement_xlsx
 from app.cabinet.statement_forms import PeriodForm
 from app.clock.services import now
@@ -51,7 +50,7 @@ def pdf():
 
 def _read() -> tuple:
     """(client, form, the statement) — or None for it, the form carrying the reason."""
-    client, form = _client(), PeriodForm(request.args)
+    client, form = cabinet_client(), PeriodForm(request.args)
     try:
         found = reads.statement(db.session, client, _period(form))
     except reads.PeriodRefused as error:
@@ -75,8 +74,3 @@ def _field_error(form: PeriodForm, error: reads.PeriodRefused) -> None:
         field.errors = [*field.errors, str(error.message)]
 
 
-def _client():
-    client = own_client(db.session, current_user)
-    if client is None:
-        abort(404)
-    return client

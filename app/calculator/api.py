@@ -1,6 +1,6 @@
 """POST /api/v1/calculator: price ↔ yield, accrued interest and amount (SPEC §7). Public."""
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Date, Integer, List, String
+from apiflask.fields import Date, List, String
 from apiflask.validators import OneOf, Range
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

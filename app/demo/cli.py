@@ -9,6 +9,7 @@ from app.demo.banks import seed_banks
 from app.demo.brokerage import seed_brokerage
 from app.demo.market import seed_market
 from app.demo.subscriptions import seed_subscriptions
+from app.demo.venues import seed_venues
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind as Kind
 from app.auth.roles import Role
@@ -79,6 +80,9 @@ def seed():
     seed_subscriptions(db.session, wall_now())
     db.session.commit()
     market = seed_market(db.session, wall_now())
+    db.session.commit()
+    # After the market: the client's list takes one of its shares too.
+    seed_venues(db.session, wall_now())
     db.session.commit()
     for role, login, password in lines:
         click.echo(f"{role} {login} {password}")

@@ -41,6 +41,7 @@ NAV_ITEMS = (
     NavItem("brokerage.clients", _l("Clients")),
     NavItem("brokerage.reconciliation", _l("Reconciliation")),
     NavItem("withdrawals_office.queue", _l("Withdrawals")),
+    NavItem("venues.index", _l("Venues")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),

@@ -13,7 +13,7 @@ from app.api.fields import AwareDateTime, DecimalString
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.models import Venue
-from app.cabinet.loaders import cabinet_client
+from app.cabinet.loaders import api_client
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
@@ -88,7 +88,7 @@ class DealsOut(Schema):
                         "`outside_corridor`, `price_off_step`, `venue_closed`, `session_closed`, …)"})
 def place(json_data):
     """Check an order and issue it for signing (nothing is blocked or sent before the signature)"""
-    client = cabinet_client()
+    client = api_client()
     draft = OrderDraft(json_data["venue"], json_data["code"], json_data["side"], json_data["type"],
                        json_data["lots"], json_data["price"] if json_data["type"] == "limit" else None)
     with refusals():
@@ -107,7 +107,7 @@ def _period(query_data) -> tuple:
 def orders(query_data):
     """The client's orders created in the period (both days included; this month by default)"""
     start, end = _period(query_data)
-    return {"orders": reads.orders_of(db.session, cabinet_client(), start, end)}
+    return {"orders": reads.orders_of(db.session, api_client(), start, end)}
 
 
 @bp.get("/orders/<int:order_id>")
@@ -116,7 +116,7 @@ def orders(query_data):
 @bp.doc(responses=NOT_FOUND)
 def order(order_id: int):
     """One of the client's orders"""
-    return reads.own_order(db.session, order_id, cabinet_client())
+    return reads.own_order(db.session, order_id, api_client())
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -125,7 +125,7 @@ def order(order_id: int):
 @bp.doc(responses={**NOT_FOUND, 422: "The order is no longer active (`order_not_active`)"})
 def cancel(order_id: int):
     """Cancel an active order; what was filled before stays filled"""
-    found = reads.own_order(db.session, order_id, cabinet_client())
+    found = reads.own_order(db.session, order_id, api_client())
     with refusals():
         services.cancel(db.session, found, current_user, now())
     return found
@@ -138,4 +138,4 @@ def cancel(order_id: int):
 def deals(query_data):
     """The client's deals (fills) in the period"""
     start, end = _period(query_data)
-    return {"deals": [fill for fill, _order in reads.fills_of(db.session, cabinet_client(), start, end)]}
+    return {"deals": [fill for fill, _order in reads.fills_of(db.session, api_client(), start, end)]}

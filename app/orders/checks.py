@@ -21,6 +21,7 @@ from app.domain.market import MarketRefusal
 from app.orders.instruments import Tradable
 from app.secondary import services as market
 from app.secondary.context import Context
+from app.venues import reads as venue_reads
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,7 @@ def _market_price(session, tradable: Tradable, side: str) -> Decimal:
     """A market buy on an external venue blocks at the latest quote's offer (else its last price)
     raised by EXTERNAL_MARKET_BUFFER for the move before the dealer fills it, on the price step;
     a sell blocks securities only, so its price is only what the form shows."""
-    from app.venues.reads import latest_quotes
-    quote = latest_quotes(session, [tradable.external.id]).get(tradable.external.id)
+    quote = venue_reads.latest_quotes(session, [tradable.external.id]).get(tradable.external.id)
     base = quote and ((quote.ask or quote.last or quote.bid) if side == "buy" else (quote.bid or quote.last or quote.ask))
     if not base:
         raise rules.refuse("no_quote", code=tradable.code)

@@ -10,6 +10,9 @@ from sqlalchemy import select
 
 from app.brokerage.models import Venue
 from app.secondary.models import Instrument, PriceSubject
+from app.venues import reads as venue_reads
+from app.venues import services as venue_services
+from app.venues.models import VenueInstrument
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class Tradable:
     lot_size: int
     price_step: Decimal
     market: Instrument | None = None     # the desk's market
-    external: object | None = None       # app.venues.models.VenueInstrument
+    external: VenueInstrument | None = None
 
     @property
     def is_kase(self) -> bool:
@@ -46,8 +49,7 @@ def find(session, firm_id: int, venue: str, code: str) -> Tradable | None:
                         instrument.price_step, market=instrument)
     if venue not in (Venue.AIX, Venue.INTERNATIONAL):
         return None
-    from app.venues.reads import instrument as venue_instrument   # the venues feature builds on orders' absence
-    external = venue_instrument(session, firm_id, venue, code)
+    external = venue_reads.instrument(session, firm_id, venue, code)
     if external is None or not external.is_active:
         return None
     return Tradable(venue, external.code, external.name, external.currency, external.lot_size,
@@ -55,5 +57,4 @@ def find(session, firm_id: int, venue: str, code: str) -> Tradable | None:
 
 
 def external_settlement_date(tradable: Tradable, trade_day: date) -> date:
-    from app.venues.services import settlement_date
-    return settlement_date(tradable.external, trade_day)
+    return venue_services.settlement_date(tradable.external, trade_day)

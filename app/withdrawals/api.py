@@ -12,6 +12,7 @@ from app.api.fields import AwareDateTime, DecimalString
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.reads import own_client
+from app.cabinet.loaders import api_client
 from app.clock.services import now
 from app.domain.calendar import ALMATY
 from app.extensions import db
@@ -98,11 +99,6 @@ def applied(operation) -> dict:
         raise ApiError(409 if error.code == "invalid_transition" else 422, error.code, str(error.message)) from error
 
 
-def _client():
-    client = own_client(db.session, current_user)
-    if client is None:
-        raise ApiError(404, "not_found", _("This login has no brokerage agreement."))
-    return client
 
 
 def _own(instruction_id: int) -> WithdrawalInstruction:
@@ -126,7 +122,7 @@ def _firm(instruction_id: int) -> WithdrawalInstruction:
 @bp.output(WithdrawalsOut)
 def list_withdrawals(period: dict):
     """The client's withdrawals created in a period (default: this month so far)"""
-    client, today = _client(), now().astimezone(ALMATY).date()
+    client, today = api_client(), now().astimezone(ALMATY).date()
     start, end = period["start"] or today.replace(day=1), period["end"] or today
     return {"withdrawals": [describe(row) for row in reads.instructions_of(db.session, client, start, end)]}
 
@@ -138,7 +134,7 @@ def list_withdrawals(period: dict):
 @bp.doc(responses=ERRORS)
 def create_withdrawal(data: dict):
     """A withdrawal instruction to sign: its `document_id` goes on to the signing API"""
-    client = _client()
+    client = api_client()
     return applied(lambda: services.start_withdrawal(db.session, client, current_user, data["currency"],
                                                      data["amount"], data["iban"], data["bank_id"], now()))
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.models import BrokerClient
-from app.brokerage.reads import own_client
+from app.cabinet.loaders import cabinet_client
 from app.cabinet.signing import access
 from app.cabinet.signing.services import is_expired
 from app.clock.services import now
@@ -65,17 +65,12 @@ def refuse(form, error: services.WithdrawalError) -> None:
 
 # --- the client's cabinet ------------------------------------------------------------------------
 
-def _client() -> BrokerClient:
-    client = own_client(db.session, current_user)
-    if client is None:
-        abort(404)
-    return client
 
 
 @bp.route("/")
 @roles_required(Role.CLIENT)
 def index():
-    client, period = _client(), PeriodForm(request.args)
+    client, period = cabinet_client(), PeriodForm(request.args)
     today = now().astimezone(ALMATY).date()
     start = (period.start.data if period.validate() and period.start.data else None) or today.replace(day=1)
     end = (period.end.data if period.validate() and period.end.data else None) or today
@@ -86,7 +81,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.CLIENT)
 def new():
-    client = _client()
+    client = cabinet_client()
     form = WithdrawalForm(currency=request.args.get("currency", "KZT"))
     form.bank_id.choices = [(bank.id, f"{bank.name} ({bank.bic})") for bank in reads.active_banks(db.session)]
     if form.validate_on_submit():
@@ -105,7 +100,7 @@ def new():
 @bp.route("/<int:instruction_id>")
 @roles_required(Role.CLIENT)
 def show(instruction_id: int):
-    instruction = reads.own_instruction(db.session, own_client(db.session, current_user), instruction_id)
+    instruction = reads.own_instruction(db.session, cabinet_client(), instruction_id)
     return render_template("withdrawals/show.html", instruction=instruction, history=history(instruction),
                            form=ActionForm())
 
@@ -113,7 +108,7 @@ def show(instruction_id: int):
 @bp.route("/<int:instruction_id>/cancel", methods=["POST"])
 @roles_required(Role.CLIENT)
 def cancel(instruction_id: int):
-    instruction = reads.own_instruction(db.session, own_client(db.session, current_user), instruction_id)
+    instruction = reads.own_instruction(db.session, cabinet_client(), instruction_id)
     return decide(ActionForm(), instruction, lambda form: services.cancel(db.session, instruction, now()),
                   _("The withdrawal is cancelled."), "withdrawals.show", "withdrawals/show.html")
 

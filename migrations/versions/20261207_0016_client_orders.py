@@ -1,7 +1,7 @@
 """client orders and their fills
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 11:03:38.423178
 
 """
@@ -13,7 +13,7 @@ import app.db_types  # noqa: F401 — the desk's own column types (UTCDateTime, 
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
