@@ -45,7 +45,7 @@ run: setup
 	@echo "Demo logins (role login password):"
 	@SANDBOX_CLOCK=1 $(BIN)/flask demo seed
 	@echo "Auction Desk: http://$(HOST):$(PORT)"
-	SANDBOX_CLOCK=1 bash scripts/run_desk.sh $(HOST) $(PORT) $(WORKERS) $(THREADS)
+	SANDBOX_CLOCK=1 DESK_URL=http://$(HOST):$(PORT) bash scripts/run_desk.sh $(HOST) $(PORT) $(WORKERS) $(THREADS)
 
 ## Every test, on SQLite and on PostgreSQL (a throwaway cluster unless DATABASE_URL is given).
 test: setup-dev

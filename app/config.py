@@ -83,6 +83,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         # STARTTLS with a verified certificate before anything else; a server without it is refused.
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        # The desk's public address, for the links in e-mails the worker sends (outside any request).
+        "DESK_URL": os.environ.get("DESK_URL", "http://127.0.0.1:5000"),
         # The From address of every e-mail.
         "MAIL_FROM": os.environ.get("MAIL_FROM", "desk@localhost"),
         # The secondary market's session in Almaty time when staff open a day without others.

@@ -25,6 +25,7 @@ class SecurityOut(Schema):
     quantity = DecimalString(signed=True, required=True)
     price = DecimalString(allow_none=True, required=True, metadata={"description": "Valuation price; null while the market has none."})
     value = DecimalString(2, allow_none=True, required=True, metadata={"description": "In the instrument's currency."})
+    currency = String(allow_none=True, metadata={"description": "The currency of price and value."})
 
 
 class PortfolioOut(Schema):

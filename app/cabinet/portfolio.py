@@ -31,6 +31,7 @@ class SecurityRow:
     code: str
     quantity: Decimal
     blocked: Decimal             # by live sell orders
+    currency: str | None         # of the price and the value; None for an instrument the desk does not know
     price: Decimal | None        # the valuation price; None while the venue has none
     value: Decimal | None        # in the instrument's currency
 
@@ -48,18 +49,20 @@ def portfolio(session, client: BrokerClient) -> Portfolio:
              for balance in held if balance.is_money]
     securities = [balance for balance in held if not balance.is_money and balance.amount]
     kase = venue_reads.kase_prices(session, [balance.asset for balance in securities if balance.venue == Venue.KASE])
-    prices = venue_reads.valuation_prices(session, client.firm_id, [(balance.venue, balance.asset) for balance in securities
-                                                                    if balance.venue != Venue.KASE])
+    external = [(balance.venue, balance.asset) for balance in securities if balance.venue != Venue.KASE]
+    prices = venue_reads.valuation_prices(session, client.firm_id, external)
+    known = venue_reads.external_instruments(session, client.firm_id, external)
     rows = []
     for balance in securities:
         if balance.venue == Venue.KASE:
             instrument, price = kase.get(balance.asset, (None, None))
-            value = _value(instrument, price, balance.amount)
+            value, currency = _value(instrument, price, balance.amount), instrument and instrument.currency
         else:
-            price = prices.get((balance.venue, balance.asset))
+            price, instrument = prices.get((balance.venue, balance.asset)), known.get((balance.venue, balance.asset))
             value = None if price is None else (price * balance.amount).quantize(CENT)
+            currency = instrument and instrument.currency
         rows.append(SecurityRow(balance.venue, balance.asset, balance.amount,
-                                held_blocked.get((balance.venue, balance.asset), ZERO), price, value))
+                                held_blocked.get((balance.venue, balance.asset), ZERO), currency, price, value))
     return Portfolio(money, rows)
 
 

@@ -77,5 +77,12 @@ def remaining_block(per_lot: Decimal, lots: int, filled: int) -> Decimal:
     return per_lot * (lots - filled)
 
 
+def settlement_code(codes: str) -> str:
+    """A client trades T+2 on the desk's market where the instrument allows it (the usual
+    cycle), else in its first mode; `codes` is the instrument's "T0,T2"."""
+    modes = [code.strip() for code in codes.split(",") if code.strip()]
+    return "T2" if "T2" in modes else modes[0]
+
+
 def day_of(moment: datetime) -> date:
     return moment.astimezone(ALMATY).date()

@@ -1,7 +1,7 @@
 """Notices: stored for the cabinet and sent by e-mail in the user's language. Services flush."""
 from datetime import datetime
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -37,7 +37,7 @@ def _queue_email(session, user: User, address: str, notice: CabinetNotice) -> No
     with force_locale(user.locale or "ru"):
         subject, body = str(SUBJECT), notice_text(notice.kind, notice.params)
     if notice.link:
-        root = request.host_url.rstrip("/") if has_request_context() else ""
+        root = (request.host_url if has_request_context() else current_app.config["DESK_URL"]).rstrip("/")
         body = f"{body}\n\n{root}{notice.link}"
     try:
         messaging.send_email(session, address, subject, body, purpose=EMAIL_PURPOSE, user_id=user.id)

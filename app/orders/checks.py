@@ -88,16 +88,10 @@ def _kase(session, tradable: Tradable, draft: OrderDraft, lots: int, at: datetim
     else:
         ticks = market_rules.to_ticks(rules.check_price(draft.price, instrument.price_step), instrument.price_step)
         market_rules.check_corridor(ticks, corridor, instrument.price_step)
-    code = settlement_code(instrument)
+    code = rules.settlement_code(instrument.settlement_codes)
     terms = context.terms(instrument, date.fromisoformat(context.settlement_dates(today)[code]))
     per_lot = terms.amount(ticks, 1) if draft.side == "buy" else Decimal(instrument.lot_size)
     return Priced(terms.amount(ticks, lots), per_lot, code, terms.price(ticks))
-
-
-def settlement_code(instrument) -> str:
-    """Clients trade T+2 where the instrument allows it (the usual cycle), else its first mode."""
-    codes = [code.strip() for code in instrument.settlement_codes.split(",") if code.strip()]
-    return "T2" if "T2" in codes else codes[0]
 
 
 def _external(session, tradable: Tradable, draft: OrderDraft, lots: int, at: datetime) -> Priced:

@@ -20,7 +20,8 @@ DEALERS = (Role.PARTICIPANT, Role.PRIMARY_DEALER)
 
 @bp.context_processor
 def vocabulary() -> dict:
-    return {"VENUES": VENUE_LABELS, "SIDES": SIDE_LABELS, "TYPES": TYPE_LABELS, "ORDER_STATUS": ORDER_STATUS_LABELS}
+    return {"VENUES": VENUE_LABELS, "SIDES": SIDE_LABELS, "TYPES": TYPE_LABELS, "ORDER_STATUS": ORDER_STATUS_LABELS,
+            "order_last_day": services.last_day}
 
 
 @bp.route("/")

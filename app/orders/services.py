@@ -6,7 +6,7 @@ are stored before the order reaches the book, and a market's refusal rejects the
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -21,7 +21,7 @@ from app.cabinet.signing import services as signing
 from app.cabinet.signing.models import SignedDocument
 from app.domain import client_orders as rules
 from app.domain.market import MarketRefusal
-from app.formatting import almaty_datetime, money, quantity
+from app.formatting import money, quantity, short_date
 from app.orders import instruments, messages
 from app.orders.checks import OrderDraft, pre_trade_check
 from app.orders.models import LIVE_STATUSES, ClientFill, ClientOrder, OrderSide, OrderStatus
@@ -76,16 +76,22 @@ def document_fields(order: ClientOrder, client: BrokerClient) -> dict[str, str]:
 def summary(order: ClientOrder) -> str:
     """What is signed in plain words: "Buy 10 KZTK at 1 000,00 ₸ …"."""
     values = {"code": order.code, "quantity": quantity(order.quantity), "amount": money(order.amount, order.currency),
-              "until": almaty_datetime(order.valid_until)}
+              "until": last_day(order)}
     if order.type == "limit":
         values["price"] = money(order.price, order.currency)
-        text = _("Buy %(quantity)s %(code)s at %(price)s, amount %(amount)s, valid until %(until)s", **values) \
+        text = _("Buy %(quantity)s %(code)s at %(price)s, amount %(amount)s, valid through %(until)s", **values) \
             if order.side == OrderSide.BUY else \
-            _("Sell %(quantity)s %(code)s at %(price)s, amount %(amount)s, valid until %(until)s", **values)
+            _("Sell %(quantity)s %(code)s at %(price)s, amount %(amount)s, valid through %(until)s", **values)
     else:
         text = _("Buy %(quantity)s %(code)s at the market, up to %(amount)s", **values) \
             if order.side == OrderSide.BUY else _("Sell %(quantity)s %(code)s at the market", **values)
     return text
+
+
+def last_day(order: ClientOrder) -> str:
+    """The day an order is valid through, as a person reads it ("07.12.2026"), not the midnight
+    after it that the desk stores."""
+    return short_date(rules.day_of(order.valid_until - timedelta(microseconds=1)))
 
 
 def snapshot(order: ClientOrder) -> dict:

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from app.brokerage.models import BrokerClient, Venue
 from app.clock.services import now
+from app.domain.client_orders import settlement_code
 from app.secondary import services as market
 from app.secondary.models import LIVE, TRADED, Instrument, MarketOrder, MarketTrade, ReferencePrice
 from app.venues.models import VenueInstrument, VenueQuote, WatchedInstrument
@@ -141,7 +142,7 @@ def valuation_prices(session, firm_id: int, pairs: list[tuple[str, str]]) -> dic
     for code, (_instrument, price) in kase.items():
         if price is not None:
             prices[(Venue.KASE, code)] = price
-    external = _external_instruments(session, firm_id, [pair for pair in pairs if pair[0] != Venue.KASE])
+    external = external_instruments(session, firm_id, [pair for pair in pairs if pair[0] != Venue.KASE])
     latest = latest_quotes(session, [item.id for item in external.values()])
     for key, item in external.items():
         price = _valuation(latest.get(item.id))
@@ -160,7 +161,7 @@ def _valuation(quote: VenueQuote | None) -> Decimal | None:
     return None
 
 
-def _external_instruments(session, firm_id: int, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], VenueInstrument]:
+def external_instruments(session, firm_id: int, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], VenueInstrument]:
     if not pairs:
         return {}
     codes = {code for _venue, code in pairs}
@@ -188,7 +189,7 @@ def quote_blocks(session, client: BrokerClient) -> dict[str, list[QuoteRow]]:
 
 
 def _external_rows(session, firm_id: int, pairs: list[tuple[str, str]], at: datetime) -> dict:
-    instruments = _external_instruments(session, firm_id, pairs)
+    instruments = external_instruments(session, firm_id, pairs)
     recent = recent_quotes(session, [item.id for item in instruments.values()])
     rows = {}
     for key, item in instruments.items():
@@ -208,7 +209,8 @@ def _change(quotes: list[VenueQuote]) -> Decimal | None:
 
 
 def _kase_rows(session, codes: list[str], at: datetime) -> dict[str, QuoteRow]:
-    """The matcher's best bid and ask and the day's last trade, of each instrument's most active book."""
+    """The matcher's best bid and ask and the day's last trade in the book a client's order goes
+    to (T+2 where the instrument trades it)."""
     day = market.market_day(session)
     books: dict[str, list] = {}
     for quote in market.quotes(session, day):
@@ -217,7 +219,8 @@ def _kase_rows(session, codes: list[str], at: datetime) -> dict[str, QuoteRow]:
     changed = _book_changes(session, [books[code][0].instrument.id for code in books], day)
     rows = {}
     for code, quotes in books.items():
-        quote = next((q for q in quotes if q.bid or q.ask or q.last), quotes[0])
+        clients = settlement_code(quotes[0].instrument.settlement_codes)
+        quote = next((q for q in quotes if q.code == clients), quotes[0])
         moment = changed.get(quote.instrument.id)
         rows[code] = QuoteRow(Venue.KASE, code, quote.instrument.name, quote.instrument.currency, quote.bid,
                               quote.ask, quote.last, quote.change, moment, _age(moment, at) if moment else None)
