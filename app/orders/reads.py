@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.brokerage.models import BrokerClient
@@ -44,6 +45,8 @@ def orders_of(session, client: BrokerClient, date_from: date, date_to: date,
                                       ClientOrder.created_at < end)
     if status:
         query = query.where(ClientOrder.status == status)
+    # The API shows each order's document summary: one query for all, not one per order.
+    query = query.options(selectinload(ClientOrder.document))
     return list(session.scalars(query.order_by(ClientOrder.id.desc()).limit(SHOWN)))
 
 
