@@ -6,7 +6,7 @@ The period is whole Almaty calendar days, `first` to `last` inclusive. Two queri
 period: the sums of everything before it, and its movements (at most MAX_MOVEMENTS).
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -14,32 +14,10 @@ from sqlalchemy import func, select
 
 from app.brokerage.models import BrokerClient, LedgerEntry
 from app.brokerage.services import CENT
-from app.domain.calendar import almaty_instant
-from app.refusals import Refusal
+from app.cabinet.periods import Period, PeriodRefused
 
-MAX_YEARS = 3
 MAX_MOVEMENTS = 5_000
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 ZERO = Decimal("0.00")
-
-
-class PeriodRefused(Refusal):
-    """A period the statement cannot cover; `field` is date_from or date_to."""
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date
-
-    @property
-    def starts_at(self) -> datetime:
-        return almaty_instant(self.first, time())
-
-    @property
-    def ends_at(self) -> datetime:
-        """The first instant after the period (midnight after `last`, Almaty)."""
-        return almaty_instant(self.last + timedelta(days=1), time())
 
 
 @dataclass(frozen=True)
@@ -88,34 +66,6 @@ class Statement:
     @property
     def securities(self) -> list[Account]:
         return [account for account in self.accounts if not account.is_money]
-
-
-def default_period(today: date) -> Period:
-    """From the first of the current month to today."""
-    return Period(today.replace(day=1), today)
-
-
-def check_period(first: date | None, last: date | None, today: date) -> Period:
-    """The period asked for, either end defaulting (to: today; from: the first of to's month)."""
-    last = last or today
-    first = first or last.replace(day=1)
-    for field, day in (("date_from", first), ("date_to", last)):
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise PeriodRefused(_l("Choose dates from %(first)s to %(last)s.", first=FIRST_DAY.isoformat(),
-                                   last=LAST_DAY.isoformat()), field, "bad_period")
-    if first > last:
-        raise PeriodRefused(_l("The start of the period is after its end."), "date_from", "bad_period")
-    if last >= _years_after(first, MAX_YEARS):
-        raise PeriodRefused(_l("A statement covers at most %(years)d years: choose a shorter period.",
-                               years=MAX_YEARS), "date_to", "bad_period")
-    return Period(first, last)
-
-
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:          # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def statement(session, client: BrokerClient, period: Period) -> Statement:

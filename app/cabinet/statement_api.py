@@ -8,6 +8,7 @@ from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.cabinet import statement as reads
 from app.cabinet.loaders import api_client
+from app.cabinet.periods import check_period
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
@@ -57,7 +58,7 @@ def statement(query):
     """The client's opening balance, movements and closing balance per sub-account for a period"""
     client = api_client()
     try:
-        period = reads.check_period(query["date_from"], query["date_to"], almaty_date(now()))
+        period = check_period(query["date_from"], query["date_to"], almaty_date(now()))
         found = reads.statement(db.session, client, period)
     except reads.PeriodRefused as error:
         raise field_error(error.field, error.message, "query") from None

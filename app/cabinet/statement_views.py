@@ -6,8 +6,8 @@ from app.auth.roles import Role
 from app.brokerage.forms import LEDGER_SOURCE_LABELS, VENUE_LABELS
 from app.cabinet import statement as reads
 from app.cabinet.loaders import cabinet_client
+from app.cabinet.periods import PeriodForm
 from app.cabinet.statement_files import file_name, statement_pdf, statement_xlsx
-from app.cabinet.statement_forms import PeriodForm
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
@@ -51,26 +51,11 @@ def pdf():
 def _read() -> tuple:
     """(client, form, the statement) — or None for it, the form carrying the reason."""
     client, form = cabinet_client(), PeriodForm(request.args)
-    try:
-        found = reads.statement(db.session, client, _period(form))
-    except reads.PeriodRefused as error:
-        _field_error(form, error)
+    period = form.period(almaty_date(now()))
+    if period is None:
         return client, form, None
-    for field, day in ((form.date_from, found.period.first), (form.date_to, found.period.last)):
-        field.data, field.raw_data = day, None      # show the period the defaults filled in
-    return client, form, found
-
-
-def _period(form: PeriodForm) -> reads.Period:
-    if not form.validate():
-        field = next(name for name in ("date_from", "date_to") if getattr(form, name).errors)
-        raise reads.PeriodRefused(getattr(form, field).errors[0], field, "bad_period")
-    return reads.check_period(form.date_from.data, form.date_to.data, almaty_date(now()))
-
-
-def _field_error(form: PeriodForm, error: reads.PeriodRefused) -> None:
-    field = getattr(form, error.field or "date_to")
-    if str(error.message) not in [str(message) for message in field.errors]:
-        field.errors = [*field.errors, str(error.message)]
-
-
+    try:
+        return client, form, reads.statement(db.session, client, period)
+    except reads.PeriodRefused as error:       # too many movements
+        form.date_to.errors = [*form.date_to.errors, str(error.message)]
+        return client, form, None

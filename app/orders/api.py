@@ -14,6 +14,7 @@ from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.models import Venue
 from app.cabinet.loaders import api_client
+from app.cabinet.periods import Period, check_period
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
@@ -69,6 +70,8 @@ class DealOut(Schema):
 class PeriodIn(Schema):
     date_from = Date(load_default=None)
     date_to = Date(load_default=None)
+    before = Integer(load_default=None, validate=Range(min=1, max=2**63 - 1), metadata={
+        "description": f"The id of the last row of the previous page; {reads.PAGE} rows a page, newest first."})
 
 
 class OrdersOut(Schema):
@@ -95,9 +98,9 @@ def place(json_data):
         return services.place(db.session, client, current_user, draft, now()), 201
 
 
-def _period(query_data) -> tuple:
-    today = almaty_date(now())
-    return query_data["date_from"] or today.replace(day=1), query_data["date_to"] or today
+def _period(query_data) -> Period:
+    with refusals():
+        return check_period(query_data["date_from"], query_data["date_to"], almaty_date(now()))
 
 
 @bp.get("/orders")
@@ -106,8 +109,7 @@ def _period(query_data) -> tuple:
 @bp.output(OrdersOut)
 def orders(query_data):
     """The client's orders created in the period (both days included; this month by default)"""
-    start, end = _period(query_data)
-    return {"orders": reads.orders_of(db.session, api_client(), start, end)}
+    return {"orders": reads.orders_of(db.session, api_client(), _period(query_data), before=query_data["before"])}
 
 
 @bp.get("/orders/<int:order_id>")
@@ -137,5 +139,5 @@ def cancel(order_id: int):
 @bp.output(DealsOut)
 def deals(query_data):
     """The client's deals (fills) in the period"""
-    start, end = _period(query_data)
-    return {"deals": [fill for fill, _order in reads.fills_of(db.session, api_client(), start, end)]}
+    found = reads.fills_of(db.session, api_client(), _period(query_data), before=query_data["before"])
+    return {"deals": [fill for fill, _order in found]}

@@ -1,12 +1,11 @@
 """The cabinet's order form, the period filter of its lists, and the dealer's forms. They check
 only the shape of the input; the rules are the services' (a refusal names its field)."""
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms import DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.cabinet.periods import PeriodForm
 from app.orders.checks import OrderDraft
 from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
 
@@ -14,7 +13,6 @@ REQUIRED = [InputRequired(message=_l("This field is required."))]
 ORDER_STATUS_LABELS = {"awaiting_signature": _l("awaiting signature"), "active": _l("active"),
                        "partially_filled": _l("partially filled"), "filled": _l("filled"),
                        "cancelled": _l("cancelled"), "rejected": _l("rejected"), "expired": _l("expired")}
-MAX_PERIOD_DAYS = 3 * 366
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -35,30 +33,9 @@ class OrderForm(FlaskForm):
                           self.price.data if self.type.data == "limit" else None)
 
 
-class PeriodForm(FlaskForm):
-    """The lists' period: both days included; the current month by default."""
-    class Meta:
-        csrf = False
-
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+class OrderPeriodForm(PeriodForm):
     status = SelectField(_l("Status"), choices=[SelectChoice("", _l("all"))] + _choices(ORDER_STATUS_LABELS),
                          validators=[Optional()])
-
-    def period(self, today: date) -> tuple[date, date]:
-        return self.date_from.data or today.replace(day=1), self.date_to.data or today
-
-    def validate(self, extra_validators=None) -> bool:
-        if not super().validate(extra_validators):
-            return False
-        start, end = self.date_from.data, self.date_to.data
-        if start and end and start > end:
-            self.date_to.errors.append(_l("The period ends before it starts."))
-            return False
-        if start and end and (end - start).days > MAX_PERIOD_DAYS:
-            self.date_to.errors.append(_l("Choose a period of at most three years."))
-            return False
-        return True
 
 
 class ActionForm(FlaskForm):

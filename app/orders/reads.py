@@ -3,7 +3,6 @@ only its own clients'."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import abort
@@ -12,10 +11,12 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.brokerage.models import BrokerClient
-from app.domain.calendar import almaty_instant
+from app.cabinet.periods import Period
 from app.orders.models import LIVE_STATUSES, ClientFill, ClientOrder, OrderSide
 
 SHOWN = 500
+PAGE = 100             # a list page; "earlier" goes on from the last row shown (keyset, not offset)
+EXPORT_ROWS = 10_000   # an XLSX export of a period
 
 
 def blocked(session, client_ids: list[int]) -> dict[tuple[int, str | None, str], Decimal]:
@@ -33,34 +34,33 @@ def blocked(session, client_ids: list[int]) -> dict[tuple[int, str | None, str],
     return found
 
 
-def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """Both days included, Almaty calendar days."""
-    return almaty_instant(date_from, time(0)), almaty_instant(date_to + timedelta(days=1), time(0))
-
-
-def orders_of(session, client: BrokerClient, date_from: date, date_to: date,
-              status: str | None = None) -> list[ClientOrder]:
-    start, end = period_bounds(date_from, date_to)
-    query = select(ClientOrder).where(ClientOrder.client_id == client.id, ClientOrder.created_at >= start,
-                                      ClientOrder.created_at < end)
+def orders_of(session, client: BrokerClient, period: Period, status: str | None = None,
+              before: int | None = None, limit: int = PAGE) -> list[ClientOrder]:
+    """Placed in the period, newest first; `before`: the id of the last order of the previous page."""
+    query = select(ClientOrder).where(ClientOrder.client_id == client.id, ClientOrder.created_at >= period.starts_at,
+                                      ClientOrder.created_at < period.ends_at)
     if status:
         query = query.where(ClientOrder.status == status)
+    if before:
+        query = query.where(ClientOrder.id < before)
     # The API shows each order's document summary: one query for all, not one per order.
     query = query.options(selectinload(ClientOrder.document))
-    return list(session.scalars(query.order_by(ClientOrder.id.desc()).limit(SHOWN)))
+    return list(session.scalars(query.order_by(ClientOrder.id.desc()).limit(limit)))
 
 
 def recent_orders(session, client: BrokerClient, limit: int = 5) -> list[ClientOrder]:
     return list(session.scalars(select(ClientOrder).where(ClientOrder.client_id == client.id)
-                                .order_by(ClientOrder.id.desc()).limit(limit)))
+                                .options(selectinload(ClientOrder.document)).order_by(ClientOrder.id.desc()).limit(limit)))
 
 
-def fills_of(session, client: BrokerClient, date_from: date, date_to: date) -> list[tuple[ClientFill, ClientOrder]]:
-    start, end = period_bounds(date_from, date_to)
-    return list(session.execute(select(ClientFill, ClientOrder).join(ClientOrder, ClientOrder.id == ClientFill.order_id)
-                                .where(ClientFill.client_id == client.id, ClientFill.traded_at >= start,
-                                       ClientFill.traded_at < end)
-                                .order_by(ClientFill.id.desc()).limit(SHOWN)).all())
+def fills_of(session, client: BrokerClient, period: Period, before: int | None = None,
+             limit: int = PAGE) -> list[tuple[ClientFill, ClientOrder]]:
+    query = select(ClientFill, ClientOrder).join(ClientOrder, ClientOrder.id == ClientFill.order_id).where(
+        ClientFill.client_id == client.id, ClientFill.traded_at >= period.starts_at,
+        ClientFill.traded_at < period.ends_at)
+    if before:
+        query = query.where(ClientFill.id < before)
+    return list(session.execute(query.order_by(ClientFill.id.desc()).limit(limit)).all())
 
 
 def fills_of_order(session, order: ClientOrder) -> list[ClientFill]:

@@ -9,12 +9,13 @@ from app.auth.roles import Role
 from app.brokerage.forms import VENUE_LABELS
 from app.cabinet.portfolio import free_balances
 from app.cabinet.loaders import cabinet_client
+from app.cabinet.periods import PeriodForm
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
 from app.orders import exports, instruments, reads, services
 from app.orders.checks import venue_hours
-from app.orders.forms import ORDER_STATUS_LABELS, ActionForm, OrderForm, PeriodForm
+from app.orders.forms import ORDER_STATUS_LABELS, ActionForm, OrderForm, OrderPeriodForm
 from app.pages import apply, show_error
 from app.refusals import Refusal
 from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
@@ -63,14 +64,25 @@ def _hours(tradable):
 @roles_required(*CLIENT)
 def orders():
     client = cabinet_client()
-    form, (start, end) = _period()
-    found = reads.orders_of(db.session, client, start, end, form.status.data or None) if not form.errors else []
-    return render_template("orders/list.html", form=form, orders=found, start=start, end=end)
+    form, period = _period(OrderPeriodForm)
+    found = reads.orders_of(db.session, client, period, form.status.data or None, _before()) if period else []
+    return render_template("orders/list.html", form=form, orders=found, period=period,
+                           earlier=_earlier(found, found[-1].id if found else None)), 200 if period else 422
 
 
-def _period():
-    form = PeriodForm(request.args)
-    form.validate()
+def _before() -> int | None:
+    return request.args.get("before", type=int)
+
+
+def _earlier(found: list, last_id: int | None) -> str | None:
+    """The next page's address, when this page is full."""
+    if len(found) < reads.PAGE:
+        return None
+    return url_for(request.endpoint, **{**request.args.to_dict(), "before": last_id})
+
+
+def _period(form_class):
+    form = form_class(request.args)
     return form, form.period(almaty_date(now()))
 
 
@@ -95,9 +107,10 @@ def cancel(order_id: int):
 @roles_required(*CLIENT)
 def deals():
     client = cabinet_client()
-    form, (start, end) = _period()
-    found = reads.fills_of(db.session, client, start, end) if not form.errors else []
-    return render_template("orders/deals.html", form=form, deals=found, start=start, end=end)
+    form, period = _period(PeriodForm)
+    found = reads.fills_of(db.session, client, period, _before()) if period else []
+    return render_template("orders/deals.html", form=form, deals=found, period=period,
+                           earlier=_earlier(found, found[-1][0].id if found else None)), 200 if period else 422
 
 
 @bp.route("/deals/<int:fill_id>")
@@ -111,17 +124,22 @@ def deal(fill_id: int):
 @roles_required(*CLIENT)
 def orders_xlsx():
     client = cabinet_client()
-    form, (start, end) = _period()
-    return _xlsx(exports.orders_xlsx(reads.orders_of(db.session, client, start, end, form.status.data or None)),
-                 f"orders-{start}-{end}.xlsx")
+    form, period = _period(OrderPeriodForm)
+    if period is None:
+        return render_template("orders/list.html", form=form, orders=[], period=None, earlier=None), 422
+    found = reads.orders_of(db.session, client, period, form.status.data or None, limit=reads.EXPORT_ROWS)
+    return _xlsx(exports.orders_xlsx(found), f"orders-{period.first}-{period.last}.xlsx")
 
 
 @bp.route("/deals.xlsx")
 @roles_required(*CLIENT)
 def deals_xlsx():
     client = cabinet_client()
-    _form, (start, end) = _period()
-    return _xlsx(exports.deals_xlsx(reads.fills_of(db.session, client, start, end)), f"deals-{start}-{end}.xlsx")
+    form, period = _period(PeriodForm)
+    if period is None:
+        return render_template("orders/deals.html", form=form, deals=[], period=None, earlier=None), 422
+    found = reads.fills_of(db.session, client, period, limit=reads.EXPORT_ROWS)
+    return _xlsx(exports.deals_xlsx(found), f"deals-{period.first}-{period.last}.xlsx")
 
 
 def _xlsx(content: bytes, name: str) -> Response:

@@ -13,8 +13,9 @@ from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.reads import own_client
 from app.cabinet.loaders import api_client
+from app.cabinet.periods import PeriodRefused, check_period
 from app.clock.services import now
-from app.domain.calendar import ALMATY
+from app.domain.calendar import almaty_date
 from app.extensions import db
 from app.withdrawals import reads, services
 from app.withdrawals.models import WithdrawalInstruction, WithdrawalStatus
@@ -64,8 +65,8 @@ class WithdrawalsOut(Schema):
 
 
 class PeriodIn(Schema):
-    start = Date(load_default=None)
-    end = Date(load_default=None)
+    date_from = Date(load_default=None)
+    date_to = Date(load_default=None)
 
 
 class QueueIn(Schema):
@@ -122,9 +123,12 @@ def _firm(instruction_id: int) -> WithdrawalInstruction:
 @bp.output(WithdrawalsOut)
 def list_withdrawals(period: dict):
     """The client's withdrawals created in a period (default: this month so far)"""
-    client, today = api_client(), now().astimezone(ALMATY).date()
-    start, end = period["start"] or today.replace(day=1), period["end"] or today
-    return {"withdrawals": [describe(row) for row in reads.instructions_of(db.session, client, start, end)]}
+    client = api_client()
+    try:
+        found = check_period(period["date_from"], period["date_to"], almaty_date(now()))
+    except PeriodRefused as error:
+        raise ApiError(422, error.code, str(error.message), {"query": {error.field: [str(error.message)]}}) from error
+    return {"withdrawals": [describe(row) for row in reads.instructions_of(db.session, client, found)]}
 
 
 @bp.post("")

@@ -38,14 +38,6 @@ class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Reason for the client"), validators=[DataRequired(), Length(max=500)])
 
 
-class PeriodForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
-
-
 class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False

@@ -1,6 +1,6 @@
 """What the client and the back office may read of withdrawals; others' instructions are 404."""
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import abort
@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 
 from app.auth.models import User
 from app.brokerage.models import BrokerClient
-from app.domain.calendar import ALMATY
+from app.cabinet.periods import Period
 from app.withdrawals.models import BLOCKING, Bank, WithdrawalInstruction, WithdrawalStatus
 
 SHOWN = 500
@@ -37,18 +37,17 @@ def all_banks(session) -> list[Bank]:
     return list(session.scalars(select(Bank).order_by(Bank.is_active.desc(), Bank.name)))
 
 
-def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
-    """[start of `first`, start of the day after `last`) in Almaty time."""
-    start = datetime.combine(first, time(0), ALMATY)
-    end = datetime.combine((last or first) + timedelta(days=1), time(0), ALMATY)
-    return start, end
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[the start of the Almaty day, the start of the next)."""
+    period = Period(day, day)
+    return period.starts_at, period.ends_at
 
 
-def instructions_of(session, client: BrokerClient, first: date, last: date) -> list[WithdrawalInstruction]:
-    start, end = day_bounds(first, last)
+def instructions_of(session, client: BrokerClient, period: Period) -> list[WithdrawalInstruction]:
     return list(session.scalars(select(WithdrawalInstruction)
                                 .where(WithdrawalInstruction.client_id == client.id,
-                                       WithdrawalInstruction.created_at >= start, WithdrawalInstruction.created_at < end)
+                                       WithdrawalInstruction.created_at >= period.starts_at,
+                                       WithdrawalInstruction.created_at < period.ends_at)
                                 .order_by(WithdrawalInstruction.id.desc()).limit(SHOWN)))
 
 

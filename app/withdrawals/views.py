@@ -11,14 +11,16 @@ from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.models import BrokerClient
 from app.cabinet.loaders import cabinet_client
+from app.cabinet.periods import PeriodForm
 from app.cabinet.signing import access
 from app.cabinet.signing.services import is_expired
 from app.clock.services import now
 from app.domain.calendar import ALMATY
+from app.domain.calendar import almaty_date
 from app.extensions import db
 from app.pages import form_errors_text
 from app.withdrawals import payment_register, reads, services
-from app.withdrawals.forms import (STATUS_LABELS, ActionForm, BankEditForm, BankForm, PayForm, PeriodForm,
+from app.withdrawals.forms import (STATUS_LABELS, ActionForm, BankEditForm, BankForm, PayForm,
                                    QueueFilterForm, RegisterDayForm, RejectForm, WithdrawalForm)
 from app.withdrawals.models import Bank, WithdrawalInstruction, WithdrawalStatus
 
@@ -70,12 +72,11 @@ def refuse(form, error: services.WithdrawalError) -> None:
 @bp.route("/")
 @roles_required(Role.CLIENT)
 def index():
-    client, period = cabinet_client(), PeriodForm(request.args)
-    today = now().astimezone(ALMATY).date()
-    start = (period.start.data if period.validate() and period.start.data else None) or today.replace(day=1)
-    end = (period.end.data if period.validate() and period.end.data else None) or today
-    rows = reads.instructions_of(db.session, client, start, end) if start <= end else []
-    return render_template("withdrawals/index.html", client=client, rows=rows, period=period, start=start, end=end)
+    client, form = cabinet_client(), PeriodForm(request.args)
+    period = form.period(almaty_date(now()))
+    rows = reads.instructions_of(db.session, client, period) if period else []
+    return render_template("withdrawals/index.html", client=client, rows=rows, form=form, period=period), \
+        200 if period else 422
 
 
 @bp.route("/new", methods=["GET", "POST"])

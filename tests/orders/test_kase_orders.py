@@ -2,13 +2,15 @@
 client account with the client's code, filled by another firm's order, posted to the ledger."""
 from decimal import Decimal
 from html import unescape
+from io import BytesIO
 
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.brokerage.models import LedgerEntry
 from app.cabinet.portfolio import portfolio
 from app.extensions import db
-from app.orders import services
+from app.orders import reads, services
 from app.orders.models import ClientFill, ClientOrder
 from app.secondary import services as market
 from app.secondary.commands import PlaceOrder
@@ -68,6 +70,11 @@ def test_signed_it_goes_to_the_book_on_the_aggregated_account_and_a_fill_posts_t
     fills = db.session.scalars(select(ClientFill).where(ClientFill.order_id == order.id)).all()
     assert [fill.settles_on.isoformat() for fill in fills] == ["2027-03-12", "2027-03-12"]   # T+2
     assert "Deal" in http.get("/cabinet/deals").text and http.get(f"/cabinet/deals/{fills[0].id}").status_code == 200
+    sheet = load_workbook(BytesIO(http.get("/cabinet/deals.xlsx?date_from=2027-03-01").data)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(row[4], row[7], row[8]) for row in rows] == [("KZTK", 1, 30000), ("KZTK", 1, 30000)]
+    orders_sheet = load_workbook(BytesIO(http.get("/cabinet/orders.xlsx?date_from=2027-03-01").data)).active
+    assert orders_sheet.cell(2, 1).value == order.id and orders_sheet.cell(2, 10).value == 2
 
 
 def test_refusals_say_what_is_wrong_and_store_nothing(kase, as_client):
@@ -117,3 +124,31 @@ def test_a_client_sees_only_its_own_orders(kase, as_client, make_client):
     assert http.post(f"/cabinet/orders/{order.id}/cancel").status_code == 404
     assert http.get(f"/cabinet/sign/{order.document_id}").status_code == 404
     assert "order-row" not in http.get("/cabinet/orders").text
+
+
+def test_a_long_period_is_read_a_page_at_a_time(kase, as_client):
+    at = almaty(DAY, 12)
+    for number in range(reads.PAGE + 1):
+        db.session.add(ClientOrder(client_id=kase["client"].id, firm_id=kase["alpha"].id, venue="kase", code="KZTK",
+                                   currency="KZT", side="buy", type="limit", price=Decimal("30000"), lots=1, lot_size=1,
+                                   filled_lots=0, block_per_lot=Decimal("30000"), amount=Decimal("30000"),
+                                   status="expired", valid_until=at, created_at=at))
+    db.session.commit()
+    http = as_client()
+    first = http.get("/cabinet/orders").text
+    assert first.count('data-testid="order-row"') == reads.PAGE and 'data-testid="earlier"' in first
+    earlier = unescape(first.split('data-testid="earlier"')[0].rsplit('href="', 1)[1].split('"')[0])
+    second = http.get(earlier).text
+    assert second.count('data-testid="order-row"') == 1 and 'data-testid="earlier"' not in second
+    api = http.get("/api/v1/cabinet/orders").json["orders"]
+    assert len(api) == reads.PAGE
+    assert len(http.get(f"/api/v1/cabinet/orders?before={api[-1]['id']}").json["orders"]) == 1
+
+
+def test_a_bad_period_is_refused_with_the_reason(kase, as_client):
+    http = as_client()
+    for path in ("/cabinet/orders", "/cabinet/deals", "/cabinet/withdrawals/", "/cabinet/orders.xlsx"):
+        answer = http.get(f"{path}?date_from=2027-03-10&date_to=2027-03-01")
+        assert answer.status_code == 422 and "The start of the period is after its end" in answer.text, path
+    api = http.get("/api/v1/cabinet/deals?date_from=2020-01-01&date_to=2027-03-01")
+    assert api.status_code == 422 and api.json["code"] == "bad_period"
