@@ -13,7 +13,7 @@ from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
 
-bp = APIBlueprint("cabinet_statement_api", __name__, url_prefix="/api/v1/cabinet", tag="Cabinet")
+bp = APIBlueprint("cabinet_statement_api", __name__, url_prefix="/api/v1/cabinet", tag="Cabinet statement")
 AMOUNT = {"description": "Money to the tiyn/cent; securities in pieces."}
 
 

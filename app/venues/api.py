@@ -19,7 +19,7 @@ from app.extensions import db
 from app.venues import reads, services
 
 bp = APIBlueprint("venues_api", __name__, url_prefix="/api/v1/brokerage", tag="Venues")
-cabinet_bp = APIBlueprint("cabinet_instruments_api", __name__, url_prefix="/api/v1/cabinet", tag="Cabinet")
+cabinet_bp = APIBlueprint("cabinet_instruments_api", __name__, url_prefix="/api/v1/cabinet", tag="Cabinet instruments")
 MARKETS = [str(venue) for venue in Venue]
 EXTERNAL = [str(venue) for venue in services.EXTERNAL]
 PRICE_TEXT = {"description": "A decimal string on the instrument's price step; null or left out when not quoted.",

@@ -93,7 +93,7 @@ def test_deposits_reach_the_ledger_the_cabinet_and_the_api(office, client):
     answer = client.get("/api/v1/cabinet/portfolio").get_json()
     assert answer == {"money": [{"currency": "KZT", "total": "1500000.50", "blocked": "0.00", "free": "1500000.50"}],
                       "securities": [{"venue": "aix", "code": "KZAP", "quantity": "40.00", "price": None,
-                                      "value": None}]}
+                                      "value": None, "currency": None}]}
 
 
 def test_the_ledger_is_append_only_in_the_database(office):
