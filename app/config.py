@@ -112,6 +112,12 @@ def defaults(instance_path: str) -> dict:
         # certificates, PEM) and their revocation lists; lists of paths, comma-separated here.
         "NCA_CA_FILES": _paths("NCA_CA_FILES"),
         "NCA_CRL_FILES": _paths("NCA_CRL_FILES"),
+        # Optional: an NCANode server (its base URL, e.g. http://ncanode:14579) verifies clients'
+        # EDS signatures instead of the built-in verifier and NCA_CA_FILES; empty = built-in.
+        # The desk still checks itself that the signed content is the issued document and the IIN.
+        "NCANODE_URL": os.environ.get("NCANODE_URL", "").strip(),
+        # Seconds to wait for NCANode (per connection attempt and read) before "try again later".
+        "NCANODE_TIMEOUT": float(os.environ.get("NCANODE_TIMEOUT", "10")),
         # Sandbox only: the test certifying centre and the clients' test keys of the sandbox signer.
         "SANDBOX_PKI_DIR": os.environ.get("SANDBOX_PKI_DIR", str(Path(instance_path) / "sandbox_pki")),
     }
@@ -129,6 +135,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app)
     check_production(app.config)
+    check_ncanode(app.config)
 
 
 def check_production(config) -> None:
@@ -144,6 +151,15 @@ def check_production(config) -> None:
         raise ConfigError("SANDBOX_CLOCK is refused when DESK_ENV=production")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         raise ConfigError("DESK_ENV=production needs DATABASE_URL pointing at PostgreSQL")
+
+
+def check_ncanode(config) -> None:
+    """Only an http(s) NCANode: urllib would also open file: and ftp: URLs."""
+    url = config["NCANODE_URL"]
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"NCANODE_URL must be an http:// or https:// URL, not {url!r}")
+    if not 0 < config["NCANODE_TIMEOUT"] <= 120:
+        raise ConfigError("NCANODE_TIMEOUT must be between 0 and 120 seconds")
 
 
 def _instance_secret(app: Flask) -> str:

@@ -23,13 +23,15 @@ from app.transaction import keep
 
 bp = APIBlueprint("signing_api", __name__, url_prefix="/api/v1/cabinet/documents", tag="Signing")
 signer_only = roles_required(*access.SIGNER_ROLES)
-STATUS_OF_CODE = {"already_signed": 409, "document_expired": 409}
+STATUS_OF_CODE = {"already_signed": 409, "document_expired": 409, "verifier_unavailable": 503}
 NOT_FOUND = {404: "No such document, or not yours"}
 ERRORS = {**NOT_FOUND, 409: "Already signed or refused (`already_signed`), or expired (`document_expired`)",
           422: "Refused: `code` names the rule (e.g. `wrong_code`, `code_expired`, `resend_too_soon`, "
                "`too_many_codes`, `no_phone`, or the signature's refusal: `document_mismatch`, "
                "`bad_signature`, `untrusted_chain`, `expired`, `revoked`, `not_for_signing`, `wrong_iin`, "
                "`malformed`)"}
+EDS_ERRORS = {**ERRORS, 503: "The signature verifier (NCANode) did not answer (`verifier_unavailable`): "
+                             "nothing is stored, send the signature again later"}
 
 
 def encodable(value: str) -> None:
@@ -147,7 +149,7 @@ def confirm_code(document_id: int, data: dict):
 @signer_only
 @bp.input(EdsIn, arg_name="data")
 @bp.output(DocumentOut)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=EDS_ERRORS)
 def sign_eds(document_id: int, data: dict):
     """Sign with EDS: send the XML NCALayer signed
 

@@ -17,6 +17,7 @@ real Kalkan signature: see certificates.py).
 import base64
 import binascii
 import copy
+import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +56,8 @@ MESSAGES = {
     "document_mismatch": "The signed document is not the one the desk issued.",
     "bad_signature": "The signature does not match the document.",
     "wrong_iin": "The certificate belongs to another person.",
+    # The NCANode verifier (ncanode.py) only: the server did not answer, or not as NCANode does.
+    "verifier_unavailable": "The signature could not be verified now; try again later.",
 }
 
 
@@ -93,9 +96,7 @@ class _Signature:
 
 def verify_signed_xml(signed_xml: bytes, issued_document: bytes, trust: TrustStore, at: datetime,
                       expected_iin: str) -> Verified:
-    root = _parse(signed_xml)
-    signature = _signature(root)
-    certificate = _certificate(signature)
+    root, signature, certificate = read_signed(signed_xml)
     try:
         certificates.check_certificate(certificate, trust, at)
     except CertificateRefused as refusal:
@@ -107,14 +108,51 @@ def verify_signed_xml(signed_xml: bytes, issued_document: bytes, trust: TrustSto
         signed_data = _verified_rsa(signed_xml, signature, at)
     else:
         signed_data = _verified_gost(root, signature, certificate)
+    check_content(signature, signed_data, issued_document)
+    iin = check_signer_iin(certificate, expected_iin)
+    return Verified(iin=iin, subject=certificates.readable_subject(certificate),
+                    serial_number=certificates.serial_hex(certificate), algorithm=algorithm, signed_at=at)
+
+
+def check_content(signature: _Signature, signed_data: bytes, issued_document: bytes) -> None:
+    """What was signed (the Reference's octets) is the issued document: else document_mismatch."""
     exclusive = _reference_exclusive(signature)
     if _canonical(signed_data, exclusive) != _canonical(issued_document, exclusive, ours=True):
         raise SignatureRefused("document_mismatch")
+
+
+def check_signer_iin(certificate, expected_iin: str) -> str:
+    """The certificate's IIN, which must be the expected signer's: else wrong_iin."""
     iin = certificates.subject_iin(certificate)
     if iin is None or iin != expected_iin:
         raise SignatureRefused("wrong_iin", f"certificate IIN {iin}", iin=iin)
-    return Verified(iin=iin, subject=certificates.readable_subject(certificate),
-                    serial_number=certificates.serial_hex(certificate), algorithm=algorithm, signed_at=at)
+    return iin
+
+
+def read_signed(signed_xml: bytes):
+    """(root, signature, certificate) of a signed document, its shape and algorithms checked
+    (malformed, bad_signature); nothing about trust or the signature value yet."""
+    root = _parse(signed_xml)
+    signature = _signature(root)
+    return root, signature, _certificate(signature)
+
+
+def digested_content(root: etree._Element, signature: _Signature) -> bytes:
+    """The Reference's octets, checked against its DigestValue (bad_signature): what a verifier
+    that checks the SignedInfo's signature vouches for."""
+    signed_data = _transformed(root, signature)
+    if ALGORITHMS[signature.method][0] == SHA256:
+        digest = hashlib.sha256(signed_data).digest()
+    else:
+        digest = bytes(gostcrypto.gosthash.new("streebog512", data=signed_data).digest())
+    if not hmac.compare_digest(digest, signature.digest_value):
+        raise SignatureRefused("bad_signature", "digest mismatch")
+    return signed_data
+
+
+def algorithm_name(signature: _Signature) -> str:
+    """Verified.algorithm of the signature's SignatureMethod."""
+    return ALGORITHMS[signature.method][1]
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -226,10 +264,7 @@ def _verified_rsa(signed_xml: bytes, signature: _Signature, at: datetime) -> byt
 # --- GOST: the XMLDSig core ------------------------------------------------------------------------
 
 def _verified_gost(root: etree._Element, signature: _Signature, certificate) -> bytes:
-    signed_data = _transformed(root, signature)
-    digest = bytes(gostcrypto.gosthash.new("streebog512", data=signed_data).digest())
-    if not hmac.compare_digest(digest, signature.digest_value):
-        raise SignatureRefused("bad_signature", "digest mismatch")
+    signed_data = digested_content(root, signature)
     exclusive, with_comments = C14N[signature.c14n]
     method = signature.signed_info.find(f"{{{DS}}}CanonicalizationMethod")
     signed_info = etree.tostring(signature.signed_info, method="c14n", exclusive=exclusive,
