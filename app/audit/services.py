@@ -101,44 +101,44 @@ def record(session, action: str, object_type: str, object_id=None, before=None, 
     """Append one event in the caller's transaction; the caller commits it with the change.
     `stream` defaults to the object's own (`stream_of`)."""
     actor = actor or current_actor()
-    head = _locked_head(session, stream or stream_of(object_type, object_id))
-    event = AuditEvent(
-        stream=head.stream,
-        seq=head.last_seq + 1,
-        occurred_at=datetime.now(UTC),
-        actor_user_id=actor.user_id,
-        actor_login=actor.login,
-        actor_role=actor.role,
-        actor_organisation_id=actor.organisation_id,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        action=action,
-        before=_dump(before),
-        after=_dump(after),
-        request_id=actor.request_id,
-        address=actor.address,
-        prev_hash=head.last_hash,
-    )
-    event.row_hash = row_digest(event)
+    stream = stream or stream_of(object_type, object_id)
+    fields = dict(occurred_at=datetime.now(UTC), actor_user_id=actor.user_id, actor_login=actor.login,
+                  actor_role=actor.role, actor_organisation_id=actor.organisation_id, object_type=object_type,
+                  object_id=None if object_id is None else str(object_id), action=action, before=_dump(before),
+                  after=_dump(after), request_id=actor.request_id, address=actor.address)
+    head = _select_head(session, stream)
+    if head is None:
+        # A new stream: its head is inserted already pointing at this first row.
+        event = _link(AuditEvent(stream=stream, seq=1, prev_hash=genesis_hash(stream), **fields))
+        if _insert_head(session, stream, event):
+            session.add(event)
+            session.flush()
+            return event
+        head = _select_head(session, stream)   # another transaction's first append came first
+    event = _link(AuditEvent(stream=stream, seq=head.last_seq + 1, prev_hash=head.last_hash, **fields))
     session.add(event)
     head.last_seq, head.last_hash = event.seq, event.row_hash
     session.flush()
     return event
 
 
-def _locked_head(session, stream: str) -> AuditHead:
-    """The stream's head, locked until commit (PostgreSQL; SQLite has one writer anyway). A new
-    stream's head is inserted first; ON CONFLICT lets two first appends race without an error."""
-    head = _select_head(session, stream)
-    if head is None:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(insert(AuditHead).values(stream=stream, last_seq=0, last_hash=genesis_hash(stream))
-                        .on_conflict_do_nothing(index_elements=["stream"]))
-        head = _select_head(session, stream)
-    return head
+def _link(event: AuditEvent) -> AuditEvent:
+    event.row_hash = row_digest(event)
+    return event
+
+
+def _insert_head(session, stream: str, first: AuditEvent) -> bool:
+    """The new stream's head at its first row; False when the stream already has one (two first
+    appends raced: ON CONFLICT lets the loser go on without an error, after the winner's row).
+    The inserted head is held by this transaction until it ends, as a locked one would be."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    inserted = session.execute(insert(AuditHead).values(stream=stream, last_seq=first.seq, last_hash=first.row_hash)
+                               .on_conflict_do_nothing(index_elements=["stream"]).returning(AuditHead.stream))
+    return inserted.first() is not None
 
 
 def _select_head(session, stream: str) -> AuditHead | None:
+    """The stream's head, locked until commit (PostgreSQL; SQLite has one writer anyway)."""
     return session.execute(
         select(AuditHead).where(AuditHead.stream == stream).with_for_update()
         .execution_options(populate_existing=True)

@@ -4,12 +4,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.brokerage.models import BrokerClient, Venue
+from sqlalchemy import func, select
+
+from app.brokerage.models import BrokerClient, LedgerEntry, Venue
 from app.brokerage.services import CENT, balances
 from app.orders import reads as order_reads
+from app.orders.models import LIVE_STATUSES, ClientOrder, OrderSide
 from app.secondary.models import Instrument, PriceSubject
 from app.venues import reads as venue_reads
 from app.withdrawals import reads as withdrawal_reads
+from app.withdrawals.models import BLOCKING, WithdrawalInstruction
 
 ZERO = Decimal(0)
 
@@ -82,6 +86,37 @@ def free_balances(session, client: BrokerClient) -> dict[tuple[str | None, str],
     free = {(None, row.currency): row.free for row in held.money}
     free.update({(row.venue, row.code): row.quantity - row.blocked for row in held.securities})
     return free
+
+
+def free_of(session, client: BrokerClient, venue: str | None, asset: str) -> dict[tuple[str | None, str], Decimal]:
+    """The one entry of `free_balances` a pre-trade check reads — free money (`venue` None) or
+    free securities of one asset — with the same arithmetic, in one query and without valuing
+    the portfolio. Absent (0) where `free_balances` has no row: no ledger entries for the money,
+    a zero holding of the security."""
+    held = select(func.sum(LedgerEntry.amount)).where(
+        LedgerEntry.client_id == client.id, LedgerEntry.asset == asset,
+        LedgerEntry.venue.is_(None) if venue is None else LedgerEntry.venue == venue).scalar_subquery()
+    orders = select(func.sum(ClientOrder.block_per_lot * (ClientOrder.lots - ClientOrder.filled_lots))).where(
+        ClientOrder.client_id == client.id, ClientOrder.status.in_(LIVE_STATUSES))
+    if venue is None:
+        orders = orders.where(ClientOrder.side == OrderSide.BUY, ClientOrder.currency == asset)
+        withdrawals = select(func.sum(WithdrawalInstruction.amount)).where(
+            WithdrawalInstruction.client_id == client.id, WithdrawalInstruction.currency == asset,
+            WithdrawalInstruction.status.in_(BLOCKING)).scalar_subquery()
+    else:
+        orders = orders.where(ClientOrder.side != OrderSide.BUY, ClientOrder.venue == venue, ClientOrder.code == asset)
+        withdrawals = None
+    columns = [held, orders.scalar_subquery()] + ([withdrawals] if withdrawals is not None else [])
+    amount, by_orders, *by_withdrawals = session.execute(select(*columns)).one()
+    if amount is None:
+        return {}
+    amount = Decimal(amount).quantize(CENT)
+    taken = ZERO if by_orders is None else Decimal(by_orders)
+    if by_withdrawals and by_withdrawals[0] is not None:
+        taken += Decimal(by_withdrawals[0]).quantize(CENT)
+    if venue is None:
+        return {(None, asset): amount - taken.quantize(CENT)}
+    return {(venue, asset): amount - taken} if amount else {}
 
 
 def _value(instrument: Instrument | None, price: Decimal | None, quantity: Decimal) -> Decimal | None:

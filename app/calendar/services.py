@@ -1,6 +1,7 @@
 """The business calendar: the `holidays` package plus the exchange's override table."""
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 import holidays
 from flask import g
@@ -55,6 +56,14 @@ def _kazakhstan(first: int, last: int, language: str | None = None) -> holidays.
     return holidays.country_holidays("KZ", years=range(first, last + 1), language=language)
 
 
+@lru_cache(maxsize=32)
+def _public_calendar(first: int, last: int) -> tuple[frozenset[date], frozenset[date]]:
+    """(public holidays, working weekend days) of the package: fixed for a range of years, and
+    computing them is most of a calendar's cost, so once per process (the overrides are read anew)."""
+    public = _kazakhstan(first, last)
+    return frozenset(public), frozenset(public.weekend_workdays)
+
+
 def build_calendar(session, around_year: int) -> BusinessCalendar:
     """Raises CalendarRangeError for a year outside FIRST_YEAR–LAST_YEAR."""
     check_year(date(around_year, 1, 1))
@@ -62,14 +71,14 @@ def build_calendar(session, around_year: int) -> BusinessCalendar:
     by_kind: dict[str, set[date]] = {kind.value: set() for kind in OverrideKind}
     for override in _overrides_between(session, date(first, 1, 1), date(last, 12, 31)):
         by_kind[override.kind].add(override.day)
-    public = _kazakhstan(first, last)
+    public_days, weekend_workdays = _public_calendar(first, last)
     return BusinessCalendar(
         first_year=first,
         last_year=last,
-        public_holidays=frozenset(public),
+        public_holidays=public_days,
         extra_days_off=frozenset(by_kind[OverrideKind.DAY_OFF]),
         # Government transfers of days off make some Saturdays working; the package lists them.
-        working_weekend_days=frozenset(public.weekend_workdays) | by_kind[OverrideKind.WORKING_DAY],
+        working_weekend_days=weekend_workdays | by_kind[OverrideKind.WORKING_DAY],
         non_trading_days=frozenset(by_kind[OverrideKind.NON_TRADING_DAY]),
     )
 

@@ -16,7 +16,7 @@ from app.audit.services import record
 from app.auth.models import User
 from app.brokerage import services as brokerage
 from app.brokerage.models import BrokerClient, LedgerSource
-from app.cabinet.portfolio import free_balances
+from app.cabinet.portfolio import free_of
 from app.cabinet.signing import services as signing
 from app.cabinet.signing.models import SignedDocument
 from app.domain import client_orders as rules
@@ -40,11 +40,19 @@ def tradable_or_refuse(session, client: BrokerClient, venue: str, code: str) -> 
     return tradable
 
 
+def cover_of(session, client: BrokerClient, tradable: instruments.Tradable, draft: OrderDraft) -> dict:
+    """What `check_cover` reads of the client's free balances: the money of a buy, the security of
+    a sell (not the whole valued portfolio)."""
+    if draft.side == "buy":
+        return free_of(session, client, None, tradable.currency)
+    return free_of(session, client, tradable.venue, tradable.code)
+
+
 def place(session, client: BrokerClient, user: User, draft: OrderDraft, at: datetime) -> ClientOrder:
     """Check the draft and issue it for signing; nothing is blocked or sent until it is signed."""
     tradable = tradable_or_refuse(session, client, draft.venue, draft.code)
     try:
-        priced = pre_trade_check(session, client, tradable, draft, at, free_balances(session, client))
+        priced = pre_trade_check(session, client, tradable, draft, at, cover_of(session, client, tradable, draft))
     except (rules.OrderRefusal, MarketRefusal) as error:
         raise messages.refusal(error) from error
     order = ClientOrder(client_id=client.id, firm_id=client.firm_id, venue=tradable.venue, code=tradable.code,
@@ -58,7 +66,7 @@ def place(session, client: BrokerClient, user: User, draft: OrderDraft, at: date
     session.flush()
     document = signing.issue(session, KIND, document_fields(order, client), user, client.iin, summary(order),
                              f"/cabinet/orders/{order.id}", at)
-    order.document_id = document.id
+    order.document = document       # the answer shows its summary: no load after the flush
     session.flush()
     record(session, "client_order.drafted", "client_order", order.id, None, snapshot(order))
     return order
@@ -116,15 +124,16 @@ def on_signed(session, document: SignedDocument) -> None:
     order = session.scalar(select(ClientOrder).where(ClientOrder.document_id == document.id).with_for_update())
     if order is None or order.status != OrderStatus.AWAITING_SIGNATURE:
         raise messages.refusal(rules.refuse("not_awaiting_signature"))
-    client = order.client
     at = document.signed_at
     if at >= order.valid_until:
         raise messages.refusal(rules.refuse("order_day_over"))
+    # Loaded and locked in one statement (what brokerage.lock_client does): its free money or
+    # securities are checked and taken one order at a time.
+    client = session.get(BrokerClient, order.client_id, with_for_update=True)
     tradable = tradable_or_refuse(session, client, order.venue, order.code)
     draft = OrderDraft(order.venue, order.code, order.side, order.type, order.lots, order.price)
-    brokerage.lock_client(session, client)
     try:
-        pre_trade_check(session, client, tradable, draft, at, free_balances(session, client))
+        pre_trade_check(session, client, tradable, draft, at, cover_of(session, client, tradable, draft))
     except (rules.OrderRefusal, MarketRefusal) as error:
         raise messages.refusal(error) from error
     _change(session, order, "accepted", status=OrderStatus.ACTIVE, accepted_at=at)
@@ -173,11 +182,11 @@ def sync(session, orders: list[ClientOrder], at: datetime, cancelled: OrderStatu
     by_market = {order.market_order_id: order for order in orders if order.market_order_id and order.is_live}
     if not by_market:
         return 0
-    posted = set(session.execute(select(ClientFill.order_id, ClientFill.trade_id).where(
-        ClientFill.order_id.in_([order.id for order in by_market.values()]))).all())
     trades = session.scalars(select(MarketTrade).where(
         MarketTrade.buy_order_id.in_(by_market) | MarketTrade.sell_order_id.in_(by_market))
         .order_by(MarketTrade.id)).all()
+    posted = set(session.execute(select(ClientFill.order_id, ClientFill.trade_id).where(
+        ClientFill.order_id.in_([order.id for order in by_market.values()]))).all()) if trades else set()
     count = 0
     for trade in trades:
         for market_id in (trade.buy_order_id, trade.sell_order_id):

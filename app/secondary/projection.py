@@ -33,8 +33,9 @@ def bulk_update(session, table, rows: list[dict]) -> None:
 
 
 class Projection:
-    def __init__(self, session, market: Market, at: datetime):
+    def __init__(self, session, market: Market, at: datetime, context=None):
         self.session, self.market, self.at = session, market, at
+        self.context = context      # the batch's reference data: its accounts are already loaded
         self.created: dict[int, int] = {}          # order id → seq of the event that placed it
         self.orders: dict[int, Order] = {}
         self.trades: dict[int, Trade] = {}
@@ -124,6 +125,9 @@ class Projection:
         self.session.execute(statement, rows)
 
     def _organisation(self, account_id: int) -> int:
+        account = self.context.account(account_id) if self.context is not None else None
+        if account is not None:
+            return account.organisation_id
         if self._organisations is None or account_id not in self._organisations:
             self._organisations = dict(self.session.execute(
                 select(TradingAccount.id, TradingAccount.organisation_id)).all())

@@ -116,9 +116,9 @@ def _commit(group: list[Request]) -> list[list]:
     at = max(request.at for request in group)
     with _LOCK, Session(group[0].bind, expire_on_commit=False) as session:
         try:
-            _fold_committed(session)
+            checked = _fold_committed(session)
             session.commit()
-            outcomes = _run(session, group, at)
+            outcomes = _run(session, group, at, checked)
             session.commit()
         except BaseException:
             session.rollback()
@@ -127,10 +127,11 @@ def _commit(group: list[Request]) -> list[list]:
     return outcomes
 
 
-def _run(session, group: list[Request], at: datetime) -> list[list]:
+def _run(session, group: list[Request], at: datetime, checked: bool = False) -> list[list]:
     head = _take_head(session)
-    market = _caught_up(session, head)
-    batch = Batch(session, market, at, Projection(session, market, at), Context(session, at))
+    market = _caught_up(session, head, checked)
+    context = Context(session, at)
+    batch = Batch(session, market, at, Projection(session, market, at, context), context)
     batch.keys.update(_known_keys(session, [command for request in group for command in request.commands]))
     outcomes = [_run_request(batch, request) for request in group]
     if not batch.journal:
@@ -166,16 +167,19 @@ def _known_keys(session, commands: list) -> dict[tuple[int, str], int]:
     return {(organisation, key): seq for organisation, key, seq in rows}
 
 
-def _fold_committed(session) -> None:
+def _fold_committed(session) -> bool:
     """Fold what other workers have already committed before queueing for the lock, so the
     time under the lock is spent on this worker's own instructions.  Journal rows commit in
-    sequence order (each under the lock), so reading them unlocked sees a gapless prefix."""
+    sequence order (each under the lock), so reading them unlocked sees a gapless prefix.
+    True when the cached state was found to be this database's journal (and is still: what
+    it folded was committed, and a committed journal row never changes)."""
     market = _Cache.market
     if market is None or not _same_journal(session, market.seq, _Cache.last):
-        return
+        return False
     last = fold(market, journal_after(session, market.seq, None))
     if last is not None:
         _Cache.last = last
+    return True
 
 
 def _take_head(session) -> int:
@@ -187,10 +191,12 @@ def _take_head(session) -> int:
     return session.execute(select(SequencerHead.seq).where(SequencerHead.id == 1)).scalar_one()
 
 
-def _caught_up(session, head: int) -> Market:
+def _caught_up(session, head: int, checked: bool = False) -> Market:
+    """`checked`: `_fold_committed` has just compared the cache with this journal (one query
+    fewer under the lock)."""
     market, last = _Cache.market, _Cache.last
     _Cache.market = None      # put back only after a clean run
-    if market is None or market.seq > head or not _same_journal(session, market.seq, last):
+    if market is None or market.seq > head or not (checked or _same_journal(session, market.seq, last)):
         market = load_market(session, head)
         _Cache.last = session.scalar(select(JournalEntry.payload).where(JournalEntry.seq == market.seq))
     elif market.seq < head:
