@@ -9,6 +9,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -267,7 +268,8 @@ def test_verify_eds_keeps_the_document_open_when_the_server_is_down(fake, rsa, i
     with pytest.raises(services.SigningError) as raised:
         services.verify_eds(db.session, issued, signed, AT + timedelta(minutes=1))
     assert raised.value.code == "verifier_unavailable" and not raised.value.keep
-    assert str(raised.value.message) == "The signature could not be verified now; try again later"
+    with force_locale("en"):
+        assert str(raised.value.message) == "The signature could not be verified now; try again later"
     db.session.rollback()
     db.session.refresh(issued)
     assert issued.status == DocumentStatus.ISSUED and issued.signature is None

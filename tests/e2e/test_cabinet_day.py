@@ -365,7 +365,8 @@ def test_refusals_say_what_is_wrong(desk, new_page, desk_day, ncalayer, centre):
         ncalayer.signer, ncalayer.tamper = signer, tamper
         new_order(client, "aix", "KZAP", "sell", "41.20", "1")
         client.get_by_test_id("sign-eds").click()
-        expect(client.locator(".flash-error")).to_have_text(message)
+        # A verification that walks a whole chain can take long on a loaded machine.
+        expect(client.locator(".flash-error")).to_have_text(message, timeout=45_000)
         expect(client.get_by_test_id("refusal")).to_have_text(message)
         shot(client, f"21-eds-refused-{name}")
     client.goto("/cabinet/orders?status=active")
