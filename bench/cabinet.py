@@ -145,6 +145,21 @@ class BenchClient:
         self.headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
 
 
+def firm_and_share(session) -> tuple:
+    """The broker (with its back office and aggregated client account) and the share clients buy."""
+    firm = identities.create_organisation(session, "Bench Cabinet Securities", OrganisationKind.MEMBER_FIRM,
+                                          wall_now(), bin="880000000001")
+    office = identities.create_user(session, "bench-office", "Bench office", Role.BROKER_OFFICE, firm,
+                                    PASSWORD, wall_now())
+    reference.create_account(session, organisation=firm, code=ACCOUNT, kind="aggregated")
+    share = reference.create_instrument(
+        session, code=SHARE, isin=isin("KZ1C7700000"), name="Bench cabinet share", kind="share",
+        group="Main", currency="KZT", face_value=None, lot_size=1, price_step=STEP, price_subject="money",
+        settlement_codes=["T0", "T2"], corridor_percent=Decimal("10"))
+    reference.set_reference_price(session, share, DAY, REFERENCE)
+    return firm, office, share
+
+
 def set_up(url: str, count: int) -> tuple[list[BenchClient], dict[str, BenchClient]]:
     """The market, the firm and its clients, committed; (order clients, {"big": …, "small": …})."""
     app = create_app(app_config(url))
@@ -155,16 +170,7 @@ def set_up(url: str, count: int) -> tuple[list[BenchClient], dict[str, BenchClie
             sys.exit("The database already holds a market journal: use a fresh one.")
         began = time.perf_counter()
         set_sandbox_time(session, almaty(DAY, 12), frozen=True, user_id=None)
-        firm = identities.create_organisation(session, "Bench Cabinet Securities", OrganisationKind.MEMBER_FIRM,
-                                              wall_now(), bin="880000000001")
-        office = identities.create_user(session, "bench-office", "Bench office", Role.BROKER_OFFICE, firm,
-                                        PASSWORD, wall_now())
-        reference.create_account(session, organisation=firm, code=ACCOUNT, kind="aggregated")
-        share = reference.create_instrument(
-            session, code=SHARE, isin=isin("KZ1C7700000"), name="Bench cabinet share", kind="share",
-            group="Main", currency="KZT", face_value=None, lot_size=1, price_step=STEP, price_subject="money",
-            settlement_codes=["T0", "T2"], corridor_percent=Decimal("10"))
-        reference.set_reference_price(session, share, DAY, REFERENCE)
+        firm, office, share = firm_and_share(session)
         positions = [position_instrument(session, number) for number in range(200)]
         session.commit()
         market.execute(session, OpenDay(DAY, almaty(DAY, 11), almaty(DAY, 17)))

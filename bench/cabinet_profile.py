@@ -11,7 +11,6 @@ functions (cumulative) of that step.
 """
 import argparse
 import cProfile
-import json
 import pstats
 import statistics
 import sys
@@ -26,15 +25,12 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.auth import services as identities  # noqa: E402
-from app.auth.roles import OrganisationKind, Role  # noqa: E402
-from app.clock.services import set_sandbox_time, wall_now  # noqa: E402
+from app.clock.services import set_sandbox_time  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.secondary import reference  # noqa: E402
 from app.secondary import services as market  # noqa: E402
 from app.secondary.day import LoadBalance, OpenDay  # noqa: E402
-from bench.bids import app_config, isin  # noqa: E402
-from bench.cabinet import (ACCOUNT, DAY, LOWEST, PASSWORD, REFERENCE, SHARE, STEP, almaty, iins,  # noqa: E402
+from bench.bids import app_config  # noqa: E402
+from bench.cabinet import (ACCOUNT, DAY, LOWEST, SHARE, STEP, almaty, firm_and_share, iins,  # noqa: E402
                            make_client)
 
 STEPS = ("place", "code", "confirm", "me")
@@ -48,16 +44,7 @@ def set_up(app, count: int):
             upgrade()
         session = db.session
         set_sandbox_time(session, almaty(DAY, 12), frozen=True, user_id=None)
-        firm = identities.create_organisation(session, "Bench Cabinet Securities", OrganisationKind.MEMBER_FIRM,
-                                              wall_now(), bin="880000000001")
-        office = identities.create_user(session, "bench-office", "Bench office", Role.BROKER_OFFICE, firm,
-                                        PASSWORD, wall_now())
-        reference.create_account(session, organisation=firm, code=ACCOUNT, kind="aggregated")
-        share = reference.create_instrument(
-            session, code=SHARE, isin=isin("KZ1C7700000"), name="Bench cabinet share", kind="share",
-            group="Main", currency="KZT", face_value=None, lot_size=1, price_step=STEP, price_subject="money",
-            settlement_codes=["T0", "T2"], corridor_percent=__import__("decimal").Decimal("10"))
-        reference.set_reference_price(session, share, DAY, REFERENCE)
+        firm, office, share = firm_and_share(session)
         session.commit()
         market.execute(session, OpenDay(DAY, almaty(DAY, 11), almaty(DAY, 17)))
         market.execute(session, LoadBalance(ACCOUNT, "KZT", "1000000000000"))
