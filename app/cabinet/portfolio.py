@@ -80,19 +80,11 @@ def blocked(session, client: BrokerClient) -> dict[tuple[str | None, str], Decim
     return found
 
 
-def free_balances(session, client: BrokerClient) -> dict[tuple[str | None, str], Decimal]:
-    """What the client may still use, by (venue or None for money, asset)."""
-    held = portfolio(session, client)
-    free = {(None, row.currency): row.free for row in held.money}
-    free.update({(row.venue, row.code): row.quantity - row.blocked for row in held.securities})
-    return free
-
-
 def free_of(session, client: BrokerClient, venue: str | None, asset: str) -> dict[tuple[str | None, str], Decimal]:
-    """The one entry of `free_balances` a pre-trade check reads — free money (`venue` None) or
-    free securities of one asset — with the same arithmetic, in one query and without valuing
-    the portfolio. Absent (0) where `free_balances` has no row: no ledger entries for the money,
-    a zero holding of the security."""
+    """What the client may still use of one asset — free money (`venue` None) or free securities —
+    as the portfolio counts it (total less live orders' and pending withdrawals' blocks), in one
+    query and without valuing the portfolio. Absent (0) where the portfolio has no row: no ledger
+    entries for the money, a zero holding of the security."""
     held = select(func.sum(LedgerEntry.amount)).where(
         LedgerEntry.client_id == client.id, LedgerEntry.asset == asset,
         LedgerEntry.venue.is_(None) if venue is None else LedgerEntry.venue == venue).scalar_subquery()

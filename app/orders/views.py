@@ -7,7 +7,7 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.brokerage.forms import VENUE_LABELS
-from app.cabinet.portfolio import free_balances
+from app.cabinet.portfolio import free_of
 from app.cabinet.loaders import cabinet_client
 from app.cabinet.periods import PeriodForm
 from app.clock.services import now
@@ -48,7 +48,13 @@ def new_order():
             return redirect(url_for("signing.show", document_id=order.document_id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("orders/new.html", form=form, tradable=tradable, hours=_hours(tradable),
-                           free=free_balances(db.session, client)), status
+                           free=_free(client, tradable)), status
+
+
+def _free(client, tradable) -> dict:
+    """The free money and free securities the form shows: the two the order can use."""
+    return {**free_of(db.session, client, None, tradable.currency),
+            **free_of(db.session, client, tradable.venue, tradable.code)}
 
 
 def _prefill() -> dict:
