@@ -166,7 +166,10 @@ def route(session, order: ClientOrder, at: datetime) -> None:
         _reject(session, order, str(error.message), at)
         return
     _change(session, order, "routed", market_order_id=ack.order_id)
-    sync(session, [order], at)
+    # A fresh order resting in the book with no trades has nothing to post yet (its later
+    # trades come with the worker's round); a repeat's ack carries no trades, so it syncs.
+    if ack.duplicate or ack.trades or ack.status in MARKET_FINAL:
+        sync(session, [order], at)
 
 
 # --- the desk's market: fills and final states from the matcher -----------------------------------

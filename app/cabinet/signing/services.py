@@ -221,9 +221,10 @@ def send_code(session, document: SignedDocument, phone: str, at: datetime) -> On
     """Six random digits by SMS, valid 5 minutes; a new code supersedes the active one. Not sooner
     than 60 s after this document's last code, at most 10 codes a signer in a rolling hour."""
     _require_open(session, document, at)
-    _check_resend(session, document, at)
+    previous = _check_resend(session, document, at)
     _check_hourly_limit(session, document.signer_id, at)
-    for previous in _codes(session, document, CodeStatus.ACTIVE):
+    # Each new code supersedes the active one, so only the last code can still be active.
+    if previous is not None and previous.status == CodeStatus.ACTIVE:
         previous.status = CodeStatus.SUPERSEDED
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     row = OneTimeCode(document_id=document.id, signer_id=document.signer_id, code_hash=code_hash(document, code),
@@ -241,12 +242,14 @@ def send_code(session, document: SignedDocument, phone: str, at: datetime) -> On
     return row
 
 
-def _check_resend(session, document: SignedDocument, at: datetime) -> None:
+def _check_resend(session, document: SignedDocument, at: datetime) -> OneTimeCode | None:
+    """The document's last code, when a new one may follow it."""
     previous = last_code(session, document)
     if previous is not None and at < previous.created_at + RESEND_AFTER:
         seconds = max(1, ceil((previous.created_at + RESEND_AFTER - at).total_seconds()))
         raise SigningError(lazy_ngettext("You can ask for a new code in %(num)d second",
                                          "You can ask for a new code in %(num)d seconds", seconds), "resend_too_soon")
+    return previous
 
 
 def _check_hourly_limit(session, signer_id: int, at: datetime) -> None:
