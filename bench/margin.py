@@ -2,10 +2,10 @@
 
     python bench/margin.py [--clients 100000] [--runs 3] [--seed 20261207]
 
-Builds N clients with 5 positions each over 500 instruments (seeded; about 10 % of the
-positions short in shortable instruments, a third of the clients with a KZT loan, a fifth with
-a USD row, some of them a USD loan), and one instrument held by exactly 1,000 clients. Times, in
-one process:
+Builds N clients with 5 positions each over 500 instruments (seeded; about 6 % of the
+positions short in shortable instruments, a quarter of the clients with a KZT loan, a fifth with
+a USD row, half of those a USD loan), and one instrument held by exactly 1,000 clients. Times,
+in one process:
 
 - **full:** `RiskBook.revalue()` after every instrument's price moved (best of R, interleaved
   with the floor);
@@ -42,7 +42,7 @@ CENT = Decimal("0.01")
 
 
 def make_rates(rng: random.Random) -> tuple[RateTable, dict[str, Decimal]]:
-    """Three in five instruments marginal (25–50 % long), one in five shortable (30–60 %)."""
+    """Three in five instruments marginal (25–50 % long), a third of those shortable (30–60 %)."""
     rates, prices = {}, {}
     for n in range(INSTRUMENTS):
         key = f"I{n:03d}"
