@@ -97,6 +97,9 @@ def defaults(instance_path: str) -> dict:
                                           os.environ.get("INTERNATIONAL_CLOSES", "02:00"))},
         # A client's market buy on an external venue blocks its latest offer raised by this share.
         "EXTERNAL_MARKET_BUFFER": Decimal(os.environ.get("EXTERNAL_MARKET_BUFFER", "0.05")),
+        # Margin lending: a valuation price older than this counts its instrument at a 100 % rate
+        # (72 hours: Friday's close still values a holding on Monday).
+        "MARGIN_PRICE_MAX_AGE_HOURS": int(os.environ.get("MARGIN_PRICE_MAX_AGE_HOURS", "72")),
         # The key and certificate registers are signed with; created on first use (key mode 0600).
         # Register files built for download (accepted bids registers); confidential.
         "REGISTER_DIR": os.environ.get("REGISTER_DIR", str(Path(instance_path) / "registers")),

@@ -87,7 +87,7 @@ class DealsOut(Schema):
 @bp.input(OrderIn)
 @bp.output(OrderOut, status_code=201)
 @bp.doc(responses={404: "This login has no brokerage agreement",
-                   422: "Refused by the pre-trade check: `code` names it (`no_money`, `no_securities`, "
+                   422: "Refused by the pre-trade check: `code` names it (`npr1_below_zero`, `not_shortable`, "
                         "`outside_corridor`, `price_off_step`, `venue_closed`, `session_closed`, …)"})
 def place(json_data):
     """Check an order and issue it for signing (nothing is blocked or sent before the signature)"""

@@ -2,12 +2,14 @@
 step, corridor on the desk's market, and cover. It runs before the order is signed and again
 when the signature arrives, so what is accepted is what was checked.
 
-`pre_trade_check` is the one place the broker's risk rules plug in: cover is full cover from
-free money or free securities today; the margin rules replace `check_cover`.
+Cover is the broker's margin rules (seed 003, `app/margin/risk.py`): the order is accepted only
+if NPR1 stays ≥ 0 with it and every live order of the client as if executed, and it goes short
+only in an instrument the broker lends. An instrument outside the broker's marginal list counts
+at 100 %, so without margin rates this is full cover from the client's own money and securities.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import ROUND_CEILING, Decimal
 
@@ -15,9 +17,11 @@ from flask import current_app
 
 from app.brokerage.models import BrokerClient, ClientStatus
 from app.domain import client_orders as rules
+from app.domain import margin
 from app.domain import market_rules
 from app.domain.calendar import almaty_date
 from app.domain.market import MarketRefusal
+from app.margin.risk import RiskUnavailable, client_risk, order_verdict
 from app.orders.instruments import Tradable
 from app.secondary import services as market
 from app.secondary.context import Context
@@ -41,35 +45,36 @@ class Priced:
     block_per_lot: Decimal
     settlement_code: str | None
     block_price: Decimal
+    npr1_after: Decimal | None = None     # the margin check's figure, once it has run
 
 
-def pre_trade_check(session, client: BrokerClient, tradable: Tradable, draft: OrderDraft, at: datetime,
-                    free: dict[tuple[str | None, str], Decimal]) -> Priced:
+def pre_trade_check(session, client: BrokerClient, tradable: Tradable, draft: OrderDraft, at: datetime) -> Priced:
     """Raises `OrderRefusal` (or `MarketRefusal` for the desk's market rules) with the check
-    that failed; `free` is the client's free money and securities by (venue, asset)."""
+    that failed."""
     if client.status != ClientStatus.ACTIVE:
         raise rules.refuse("client_not_active")
     if draft.side not in ("buy", "sell") or draft.type not in ("limit", "market"):
         raise rules.refuse("bad_order")
     lots = rules.check_lots(draft.lots)
     priced = _kase(session, tradable, draft, lots, at) if tradable.is_kase else _external(session, tradable, draft, lots, at)
-    check_cover(tradable, draft, lots, priced, free)
-    return priced
+    verdict = check_cover(session, client, tradable, draft, lots, priced, at)
+    return replace(priced, npr1_after=verdict.npr1_after)
 
 
-def check_cover(tradable: Tradable, draft: OrderDraft, lots: int, priced: Priced,
-                free: dict[tuple[str | None, str], Decimal]) -> None:
-    """Full cover: a buy needs its amount in free money, a sell its quantity in free securities."""
-    if draft.side == "buy":
-        available = free.get((None, tradable.currency), Decimal(0))
-        needed = priced.block_per_lot * lots
-        if needed > available:
-            raise rules.refuse("no_money", needed=needed, available=available, currency=tradable.currency)
-    else:
-        available = free.get((tradable.venue, tradable.code), Decimal(0))
-        if lots * tradable.lot_size > available:
-            raise rules.refuse("no_securities", needed=lots * tradable.lot_size, available=available,
-                               code=tradable.code)
+def check_cover(session, client: BrokerClient, tradable: Tradable, draft: OrderDraft, lots: int, priced: Priced,
+                at: datetime) -> margin.Verdict:
+    """NPR1 after this order (at its limit, a market order at its far price) and the live ones."""
+    try:
+        risk = client_risk(session, client, at)
+    except RiskUnavailable as error:
+        raise rules.refuse("no_fx_rate", currency=error.currency) from error
+    verdict = order_verdict(risk, tradable.venue, tradable.code, draft.side, lots * tradable.lot_size,
+                            priced.block_price)
+    if verdict.reason == "not_shortable":
+        raise rules.refuse("not_shortable", code=tradable.code)
+    if not verdict.accepted:
+        raise rules.refuse("npr1_below_zero", npr1=verdict.npr1_after)
+    return verdict
 
 
 def _kase(session, tradable: Tradable, draft: OrderDraft, lots: int, at: datetime) -> Priced:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from app.domain.client_orders import OrderRefusal
 from app.domain.market import MarketRefusal
-from app.formatting import money, quantity
+from app.formatting import money
+from app.margin.risk import NO_FX_RATE
 from app.refusals import Refusal
 from app.secondary import messages as market_messages
 
@@ -19,8 +21,10 @@ MESSAGES = {
     "bad_lots": _l("The quantity must be a whole number of lots, at least 1."),
     "price_required": _l("A limit order needs a price."),
     "price_off_step": _l("The price must be positive and a multiple of the price step %(step)s."),
-    "no_money": _l("Not enough free money: the order needs %(needed)s, you have %(available)s free."),
-    "no_securities": _l("Not enough free %(code)s: the order needs %(needed)s, you have %(available)s free."),
+    "npr1_below_zero": _l("Not enough collateral: NPR1 after this order would be %(npr1)s (it must stay at or above "
+                          "zero). Lower the quantity, or deposit money or securities."),
+    "not_shortable": _l("%(code)s cannot be sold short: your broker does not lend it. Sell at most what you hold."),
+    "no_fx_rate": NO_FX_RATE,
     "venue_closed": _l("The venue is closed: orders are taken from %(opens)s to %(closes)s (Almaty time)."),
     "no_quote": _l("%(code)s has no quote yet, so a market order cannot be priced; place a limit order."),
     "not_awaiting_signature": _l("This order is not waiting for a signature."),
@@ -32,7 +36,7 @@ MESSAGES = {
     "reason_required": _l("Give the reason the client will read."),
     "not_external": _l("Orders on the desk's market are filled by the market, not by a dealer."),
 }
-QUANTITIES = ("needed", "available")
+CENT = Decimal("0.01")
 
 
 def refusal(error: OrderRefusal | MarketRefusal) -> Refusal:
@@ -45,15 +49,14 @@ def refusal(error: OrderRefusal | MarketRefusal) -> Refusal:
 
 def _describe(code: str, details: dict) -> str:
     shown = dict(details)
-    if code == "no_money":
-        shown = {name: money(shown[name], details["currency"]) for name in QUANTITIES}
-    elif code == "no_securities":
-        shown.update({name: quantity(shown[name]) for name in QUANTITIES})
+    if code == "npr1_below_zero":
+        shown["npr1"] = money(details["npr1"].quantize(CENT, ROUND_FLOOR))
     return str(MESSAGES.get(code, code)) % shown
 
 
 def _field(code: str) -> str | None:
-    return {"bad_lots": "lots", "no_money": "lots", "no_securities": "lots", "price_required": "price",
+    return {"bad_lots": "lots", "npr1_below_zero": "lots",
+            "not_shortable": "lots", "price_required": "price",
             "price_off_step": "price", "fill_lots": "lots", "fill_worse_than_limit": "price",
             "reason_required": "reason"}.get(code)
 

@@ -6,6 +6,7 @@ are stored before the order reaches the book, and a market's refusal rejects the
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -16,11 +17,11 @@ from app.audit.services import record
 from app.auth.models import User
 from app.brokerage import services as brokerage
 from app.brokerage.models import BrokerClient, LedgerSource
-from app.cabinet.portfolio import free_of
 from app.cabinet.signing import services as signing
 from app.cabinet.signing.models import SignedDocument
 from app.domain import client_orders as rules
 from app.domain.market import MarketRefusal
+from app.margin.risk import RiskUnavailable, client_risk
 from app.formatting import money, quantity, short_date
 from app.orders import instruments, messages
 from app.orders.checks import OrderDraft, pre_trade_check
@@ -28,6 +29,7 @@ from app.orders.models import LIVE_STATUSES, ClientFill, ClientOrder, OrderSide,
 from app.secondary import services as market
 from app.secondary.commands import CancelOrder, PlaceOrder
 from app.secondary.messages import MarketError
+from app.refusals import Refusal
 from app.secondary.models import AccountKind, MarketOrder, MarketTrade, TradingAccount
 
 KIND = "order"
@@ -40,19 +42,41 @@ def tradable_or_refuse(session, client: BrokerClient, venue: str, code: str) -> 
     return tradable
 
 
-def cover_of(session, client: BrokerClient, tradable: instruments.Tradable, draft: OrderDraft) -> dict:
-    """What `check_cover` reads of the client's free balances: the money of a buy, the security of
-    a sell (not the whole valued portfolio)."""
-    if draft.side == "buy":
-        return free_of(session, client, None, tradable.currency)
-    return free_of(session, client, tradable.venue, tradable.code)
+@dataclass(frozen=True)
+class Preview:
+    """What the order form shows as the client types: NPR1 now and after the order, or why not."""
+    npr1_now: Decimal | None
+    npr1_after: Decimal | None
+    refusal: Refusal | None
+
+
+def preview_npr1(session, client: BrokerClient, at: datetime) -> Decimal | None:
+    """NPR1 now; None while the broker's FX table cannot value the client's holdings."""
+    try:
+        return client_risk(session, client, at).figures.npr1
+    except RiskUnavailable:
+        return None
+
+
+def preview(session, client: BrokerClient, draft: OrderDraft, at: datetime) -> Preview:
+    """The pre-trade check without placing anything (no writes)."""
+    npr1_now = preview_npr1(session, client, at)
+    try:
+        tradable = tradable_or_refuse(session, client, draft.venue, draft.code)
+        priced = pre_trade_check(session, client, tradable, draft, at)
+    except (rules.OrderRefusal, MarketRefusal) as error:
+        return Preview(npr1_now, error.details.get("npr1") if error.code == "npr1_below_zero" else None,
+                       messages.refusal(error))
+    except Refusal as error:
+        return Preview(npr1_now, None, error)
+    return Preview(npr1_now, priced.npr1_after, None)
 
 
 def place(session, client: BrokerClient, user: User, draft: OrderDraft, at: datetime) -> ClientOrder:
     """Check the draft and issue it for signing; nothing is blocked or sent until it is signed."""
     tradable = tradable_or_refuse(session, client, draft.venue, draft.code)
     try:
-        priced = pre_trade_check(session, client, tradable, draft, at, cover_of(session, client, tradable, draft))
+        priced = pre_trade_check(session, client, tradable, draft, at)
     except (rules.OrderRefusal, MarketRefusal) as error:
         raise messages.refusal(error) from error
     order = ClientOrder(client_id=client.id, firm_id=client.firm_id, venue=tradable.venue, code=tradable.code,
@@ -133,7 +157,7 @@ def on_signed(session, document: SignedDocument) -> None:
     tradable = tradable_or_refuse(session, client, order.venue, order.code)
     draft = OrderDraft(order.venue, order.code, order.side, order.type, order.lots, order.price)
     try:
-        pre_trade_check(session, client, tradable, draft, at, cover_of(session, client, tradable, draft))
+        pre_trade_check(session, client, tradable, draft, at)
     except (rules.OrderRefusal, MarketRefusal) as error:
         raise messages.refusal(error) from error
     _change(session, order, "accepted", status=OrderStatus.ACTIVE, accepted_at=at)

@@ -1,6 +1,8 @@
 """The cabinet's Orders and Deals (seed 000): the order form, the lists for a period with their
 details and XLSX exports, and cancelling an active order."""
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from decimal import ROUND_FLOOR, Decimal
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,15 +15,17 @@ from app.cabinet.periods import PeriodForm
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
+from app.formatting import money
 from app.orders import exports, instruments, reads, services
 from app.orders.checks import venue_hours
 from app.orders.forms import ORDER_STATUS_LABELS, ActionForm, OrderForm, OrderPeriodForm
-from app.pages import apply, show_error
+from app.pages import apply, form_errors_text, show_error
 from app.refusals import Refusal
 from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
 
 bp = Blueprint("orders", __name__, url_prefix="/cabinet")
 CLIENT = (Role.CLIENT,)
+CENT = Decimal("0.01")
 
 
 @bp.context_processor
@@ -48,7 +52,26 @@ def new_order():
             return redirect(url_for("signing.show", document_id=order.document_id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("orders/new.html", form=form, tradable=tradable, hours=_hours(tradable),
-                           free=_free(client, tradable)), status
+                           free=_free(client, tradable), npr1_now=services.preview_npr1(db.session, client, now())), \
+        status
+
+
+@bp.route("/orders/check")
+@roles_required(*CLIENT)
+def check_order():
+    """NPR1 now and after the order the form holds, for the form to show as the client types
+    (seed 003: the client sees the figure before signing). Reads only."""
+    client = cabinet_client()
+    form = OrderForm(request.args, meta={"csrf": False})
+    if not form.validate():
+        return jsonify(npr1_now=None, npr1_after=None, accepted=False, message=form_errors_text(form))
+    found = services.preview(db.session, client, form.draft(), now())
+    return jsonify(npr1_now=_shown(found.npr1_now), npr1_after=_shown(found.npr1_after),
+                   accepted=found.refusal is None, message=found.refusal and str(found.refusal.message))
+
+
+def _shown(value) -> str | None:
+    return None if value is None else money(value.quantize(CENT, ROUND_FLOOR))
 
 
 def _free(client, tradable) -> dict:

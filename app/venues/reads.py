@@ -145,13 +145,14 @@ def valuation_prices(session, firm_id: int, pairs: list[tuple[str, str]]) -> dic
     external = external_instruments(session, firm_id, [pair for pair in pairs if pair[0] != Venue.KASE])
     latest = latest_quotes(session, [item.id for item in external.values()])
     for key, item in external.items():
-        price = _valuation(latest.get(item.id))
+        price = quote_price(latest.get(item.id))
         if price is not None:
             prices[key] = price
     return prices
 
 
-def _valuation(quote: VenueQuote | None) -> Decimal | None:
+def quote_price(quote: VenueQuote | None) -> Decimal | None:
+    """A quote's price for valuing a holding: its last, else the middle of its bid and ask."""
     if quote is None:
         return None
     if quote.last is not None:

@@ -7,8 +7,9 @@ block their money (`reads.blocked_money`); paying posts the ledger's debit. Serv
 change is audited; the client hears of each decision in its notices.
 """
 import re
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,9 +24,12 @@ from app.brokerage.services import CENT, MAX_AMOUNT, balances, lock_client, post
 from app.cabinet.portfolio import portfolio
 from app.cabinet.signing import services as signing
 from app.cabinet.signing.models import DocumentStatus, SignedDocument
+from app.domain import margin
 from app.formatting import money
+from app.margin.risk import RiskUnavailable, client_risk, withdrawal_verdict
 from app.notices.services import notify
 from app.refusals import Refusal
+from app.withdrawals import reads
 from app.withdrawals.models import Bank, WithdrawalInstruction, WithdrawalStatus
 
 KIND = "withdrawal"
@@ -135,12 +139,30 @@ def free_money(session, client: BrokerClient, currency: str) -> Decimal:
     return row.free if row is not None else Decimal("0.00")
 
 
-def _check_free(session, client: BrokerClient, currency: str, amount: Decimal) -> None:
+def _check_free(session, client: BrokerClient, currency: str, amount: Decimal, at: datetime) -> None:
+    """At most the free money, and (seed 003) not taking NPR1 below zero."""
     free = free_money(session, client, currency)
     if amount > free:
         raise WithdrawalError(_l("You can withdraw at most %(free)s now: that is your free money in %(currency)s.",
                                  free=money(max(free, Decimal(0)), currency), currency=currency),
                               "amount", "insufficient_money")
+    _check_margin(session, client, currency, amount, at)
+
+
+def _check_margin(session, client: BrokerClient, currency: str, amount: Decimal, at: datetime) -> None:
+    """The other withdrawals not yet paid are not in the ledger yet: they leave with this one."""
+    try:
+        risk = client_risk(session, client, at)
+    except RiskUnavailable as error:
+        raise WithdrawalError(error.message, None, "no_fx_rate") from error
+    for (_client, pending_currency), pending in reads.blocked_money(session, [client.id]).items():
+        risk = replace(risk, portfolio=replace(risk.portfolio, money=margin.with_money(
+            risk.portfolio.money, pending_currency, -pending)))
+    verdict = withdrawal_verdict(risk, currency, amount)
+    if not verdict.accepted:
+        shown = money(verdict.npr1_after.quantize(CENT, ROUND_FLOOR))
+        raise WithdrawalError(_l("Not enough collateral: NPR1 after this withdrawal would be %(npr1)s (it must stay "
+                                 "at or above zero). Withdraw less.", npr1=shown), "amount", "npr1_below_zero")
 
 
 def start_withdrawal(session, client: BrokerClient, user: User, currency: str, amount, iban: str, bank_id,
@@ -151,7 +173,7 @@ def start_withdrawal(session, client: BrokerClient, user: User, currency: str, a
     currency, amount = check_currency(currency), check_amount(amount)
     iban, bank = check_iban(iban), active_bank(session, bank_id)
     lock_client(session, client)
-    _check_free(session, client, currency, amount)
+    _check_free(session, client, currency, amount, at)
     instruction = WithdrawalInstruction(client_id=client.id, currency=currency, amount=amount, iban=iban,
                                         bank_id=bank.id, beneficiary=client.full_name,
                                         status=Status.AWAITING_SIGNATURE, created_at=at)
@@ -183,7 +205,7 @@ def on_signed(session, document: SignedDocument) -> None:
     if instruction is None or instruction.status != Status.AWAITING_SIGNATURE:
         raise WithdrawalError(_l("This withdrawal is no longer waiting for a signature."), None, "not_awaiting")
     lock_client(session, instruction.client)
-    _check_free(session, instruction.client, instruction.currency, instruction.amount)
+    _check_free(session, instruction.client, instruction.currency, instruction.amount, document.signed_at)
     _move(session, instruction, Status.SUBMITTED, "submitted", signed_at=document.signed_at)
 
 
