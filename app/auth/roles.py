@@ -20,6 +20,7 @@ class Role(StrEnum):
     COLLATERAL_CONTROLLER = "collateral_controller"
     CLIENT = "client"
     BROKER_OFFICE = "broker_office"     # a member firm's back office: its clients and their ledger
+    BROKER_RISK = "broker_risk"         # a member firm's risk staff: margin discount and FX rates
     ADMIN = "admin"
 
 
@@ -33,6 +34,7 @@ ROLE_ORGANISATION_KINDS: dict[Role, OrganisationKind] = {
     Role.COLLATERAL_CONTROLLER: OrganisationKind.CUSTODIAN,
     Role.CLIENT: OrganisationKind.CLIENT,
     Role.BROKER_OFFICE: OrganisationKind.MEMBER_FIRM,
+    Role.BROKER_RISK: OrganisationKind.MEMBER_FIRM,
 }
 
 ALL_ROLES = frozenset(Role)

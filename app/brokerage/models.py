@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Organisation, User
 from app.db_types import ExactDecimal, UTCDateTime
 from app.extensions import db
+from app.margin.models import MarginCategory
 
 AMOUNT = ExactDecimal(22, 2)     # money to the tiyn/cent; securities in whole pieces
 
@@ -60,6 +61,9 @@ class BrokerClient(db.Model):
     client_code: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Seed 003: which of the firm's discount-rate tables applies to the client.
+    margin_category: Mapped[str] = mapped_column(String(16), default=MarginCategory.STANDARD,
+                                                 server_default=MarginCategory.STANDARD.value)
 
     firm: Mapped[Organisation] = relationship(foreign_keys=[firm_id])
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])

@@ -12,6 +12,7 @@ from app.brokerage.forms import (CLIENT_STATUS_LABELS, LEDGER_SOURCE_LABELS, VEN
 from app.brokerage.reconciliation import reconcile
 from app.clock.services import now
 from app.extensions import db
+from app.margin.forms import CATEGORY_LABELS
 
 bp = Blueprint("brokerage", __name__, url_prefix="/brokerage")
 OFFICE = (Role.BROKER_OFFICE,)
@@ -19,7 +20,8 @@ OFFICE = (Role.BROKER_OFFICE,)
 
 @bp.context_processor
 def vocabulary() -> dict:
-    return {"VENUES": VENUE_LABELS, "CLIENT_STATUS": CLIENT_STATUS_LABELS, "LEDGER_SOURCES": LEDGER_SOURCE_LABELS}
+    return {"VENUES": VENUE_LABELS, "CLIENT_STATUS": CLIENT_STATUS_LABELS, "LEDGER_SOURCES": LEDGER_SOURCE_LABELS,
+            "MARGIN_CATEGORIES": CATEGORY_LABELS}
 
 
 @bp.route("/clients")

@@ -7,13 +7,14 @@ from app.auth import services
 from app.demo.auctions import seed_auctions
 from app.demo.banks import seed_banks
 from app.demo.brokerage import seed_brokerage
+from app.demo.margin import seed_margin
 from app.demo.market import seed_market
 from app.demo.subscriptions import seed_subscriptions
 from app.demo.venues import seed_venues
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind as Kind
 from app.auth.roles import Role
-from app.clock.services import wall_now
+from app.clock.services import now, wall_now
 from app.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -46,6 +47,7 @@ USERS = (
     (Role.COLLATERAL_CONTROLLER, "custodian", "Нуржан Исаев", "АО «Центральный депозитарий — кастоди»"),
     (Role.CLIENT, "client", "Ержан Сатпаев", "Сатпаев Ержан Болатович"),
     (Role.BROKER_OFFICE, "backoffice", "Гульнара Тлеубаева", "АО «Алатау Брокер»"),
+    (Role.BROKER_RISK, "risk", "Бауыржан Мусин", "АО «Алатау Брокер»"),
 )
 
 
@@ -83,6 +85,9 @@ def seed():
     db.session.commit()
     # After the market: the client's list takes one of its shares too.
     seed_venues(db.session, wall_now())
+    db.session.commit()
+    # After the venues: the rates name their instruments. From the business clock's now.
+    seed_margin(db.session, now())
     db.session.commit()
     for role, login, password in lines:
         click.echo(f"{role} {login} {password}")

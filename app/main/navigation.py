@@ -24,6 +24,7 @@ ROLE_LABELS = {
     "collateral_controller": _l("Collateral controller"),
     "client": _l("Client"),
     "broker_office": _l("Broker's back office"),
+    "broker_risk": _l("Broker's risk staff"),
     "admin": _l("Administrator"),
 }
 ORGANISATION_KIND_LABELS = {
@@ -42,6 +43,8 @@ NAV_ITEMS = (
     NavItem("brokerage.reconciliation", _l("Reconciliation")),
     NavItem("withdrawals_office.queue", _l("Withdrawals")),
     NavItem("venues.index", _l("Venues")),
+    NavItem("margin.rates", _l("Discount rates")),
+    NavItem("margin.fx", _l("FX rates")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),

@@ -58,6 +58,15 @@ def firm_instruments(session, firm_id: int, active_only: bool = False) -> list[V
     return list(session.scalars(query.order_by(VenueInstrument.venue, VenueInstrument.code)))
 
 
+def is_listed(session, firm_id: int, venue: str, code: str) -> bool:
+    """A KASE code is the desk's instrument; an external one the firm's active instrument there."""
+    if venue == Venue.KASE:
+        return session.scalar(select(Instrument.id).where(Instrument.code == code)) is not None
+    return session.scalar(select(VenueInstrument.id).where(
+        VenueInstrument.firm_id == firm_id, VenueInstrument.venue == venue, VenueInstrument.code == code,
+        VenueInstrument.is_active.is_(True))) is not None
+
+
 def latest_quotes(session, instrument_ids: list[int]) -> dict[int, VenueQuote]:
     """Each instrument's newest quote by the venue's time (one query)."""
     return {key: quotes[0] for key, quotes in recent_quotes(session, instrument_ids, 1).items()}

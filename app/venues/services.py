@@ -18,7 +18,7 @@ from app.calendar.services import business_calendar
 from app.domain.calendar import from_almaty_wall_clock
 from app.extensions import db
 from app.refusals import Refusal
-from app.secondary.models import Instrument
+from app.venues import reads
 from app.venues.models import CODE_LENGTH, QuoteSource, VenueInstrument, VenueQuote, WatchedInstrument
 
 EXTERNAL = (Venue.AIX, Venue.INTERNATIONAL)
@@ -307,13 +307,7 @@ def _watched(session, client: BrokerClient, venue: str, code: str) -> WatchedIns
 
 
 def _check_listed(session, firm_id: int, venue: str, code: str) -> None:
-    if venue == Venue.KASE:
-        listed = session.scalar(select(Instrument.id).where(Instrument.code == code))
-    elif venue in EXTERNAL:
-        listed = session.scalar(select(VenueInstrument.id).where(
-            VenueInstrument.firm_id == firm_id, VenueInstrument.venue == venue, VenueInstrument.code == code,
-            VenueInstrument.is_active.is_(True)))
-    else:
+    if venue != Venue.KASE and venue not in EXTERNAL:
         raise VenueError(_l("Choose KASE, AIX or International."), "venue")
-    if not listed:
+    if not reads.is_listed(session, firm_id, venue, code):
         raise VenueError(_l("There is no such instrument on this market."), "code", "unknown_instrument")

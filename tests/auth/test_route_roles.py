@@ -21,6 +21,7 @@ REGISTER_READERS = STAFF | INITIATORS
 SELLERS = BIDDERS | {Role.MINFIN}
 CONFIDENTIAL = STAFF | BIDDERS | INITIATORS
 OFFICE = frozenset({Role.BROKER_OFFICE})
+RISK = frozenset({Role.BROKER_RISK})
 CLIENT = frozenset({Role.CLIENT})
 
 EXPECTED = {
@@ -294,6 +295,16 @@ EXPECTED = {
     "withdrawals_office_api.reject": OFFICE,
     "notices_api.list_notices": CLIENT,
     "notices_api.mark_read": CLIENT,
+    "margin.rates": RISK | OFFICE,
+    "margin.add_rate": RISK,
+    "margin.rate_history": RISK | OFFICE,
+    "margin.fx": RISK | OFFICE,
+    "margin.add_fx": RISK,
+    "margin.fx_history": RISK | OFFICE,
+    "margin_api.list_rates": RISK | OFFICE,
+    "margin_api.add_rate": RISK,
+    "margin_api.list_fx": RISK | OFFICE,
+    "margin_api.add_fx": RISK,
 }
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Logging out ends the session the walk reuses, so it goes last.

@@ -9,7 +9,8 @@ from tests.e2e.actions import log_in
 
 pytestmark = pytest.mark.e2e
 
-ONE_LOGIN_PER_ROLE = ("staff", "admin", "minfin", "dealer1", "broker1", "issuer", "custodian", "client", "backoffice")
+ONE_LOGIN_PER_ROLE = ("staff", "admin", "minfin", "dealer1", "broker1", "issuer", "custodian", "client", "backoffice",
+                      "risk")
 DEMO_USERS = {login: (role, full_name, organisation) for role, login, full_name, organisation in USERS}
 
 

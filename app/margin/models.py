@@ -1,0 +1,81 @@
+"""A broker firm's margin tables: discount rates per client category, venue and instrument
+(or foreign currency), and FX rates into tenge. Both are append-only histories: a new entry
+supersedes the key's previous one from its `effective_from`; nothing is edited or deleted (the
+database refuses UPDATE and DELETE)."""
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import NamedTuple
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db_types import ExactDecimal, UTCDateTime
+from app.extensions import db
+
+RATE = ExactDecimal(5, 2)          # per cent, 0.00–100.00
+FX_RATE = ExactDecimal(16, 4)      # tenge for one unit of the currency
+MONEY = "money"                    # the venue a currency's money rate is given under (stored as None)
+# The currencies a firm may give a money rate or an FX rate for; tenge is the base and has neither.
+FOREIGN_CURRENCIES = ("USD", "EUR", "RUB", "CNY", "GBP", "CHF", "JPY", "TRY")
+
+
+class MarginCategory(StrEnum):
+    """Seed 003: every client is standard until a request (a later issue) makes it special risk."""
+    STANDARD = "standard"
+    SPECIAL_RISK = "special_risk"
+
+
+class RateKey(NamedTuple):
+    """What a rate is for, as a ledger row names an asset: (venue, instrument code), or
+    (None, currency) for money."""
+    venue: str | None
+    code: str
+
+
+class DiscountRate(db.Model):
+    """One entry of a firm's discount rates for one client category."""
+
+    __tablename__ = "margin_discount_rates"
+    __table_args__ = (Index("ix_margin_discount_rates_key", "firm_id", "category", "venue", "code", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    venue: Mapped[str | None] = mapped_column(String(16))       # None: a currency's money rate
+    code: Mapped[str] = mapped_column(String(20))               # instrument code, or currency
+    long_rate: Mapped[Decimal] = mapped_column(RATE)
+    short_rate: Mapped[Decimal] = mapped_column(RATE)
+    marginal: Mapped[bool] = mapped_column(Boolean)             # on the broker's marginal list
+    shortable: Mapped[bool] = mapped_column(Boolean)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def key(self) -> RateKey:
+        return RateKey(self.venue, self.code)
+
+    @property
+    def is_money(self) -> bool:
+        return self.venue is None
+
+
+class FxRate(db.Model):
+    """One entry of a firm's FX table: tenge for one unit of `currency`."""
+
+    __tablename__ = "margin_fx_rates"
+    __table_args__ = (Index("ix_margin_fx_rates_key", "firm_id", "currency", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal] = mapped_column(FX_RATE)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User] = relationship()

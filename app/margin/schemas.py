@@ -1,0 +1,97 @@
+"""The margin tables in the JSON API: rates travel as decimal strings, moments as ISO 8601 with
+an offset (answered in Almaty time)."""
+from datetime import UTC, datetime
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Integer, String
+from apiflask.validators import Length, OneOf
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from app.api.fields import AwareDateTime, DecimalString
+from app.margin.models import FOREIGN_CURRENCIES, MarginCategory
+from app.margin.forms import RATE_VENUE_LABELS
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def in_range(moment: datetime) -> None:
+    """A moment the database can store and compare: from 2000 to 2100 once in UTC."""
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        year = None
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationError(_("Give a moment from the year %(first)s to %(last)s.", first=FIRST_YEAR, last=LAST_YEAR))
+
+
+CATEGORIES = [str(category) for category in MarginCategory]
+VENUES = [str(venue) for venue in RATE_VENUE_LABELS]
+CURRENCIES = list(FOREIGN_CURRENCIES)
+RATE_TEXT = "Per cent, 0 to 100, at most 2 decimal places."
+EFFECTIVE_TEXT = ("When the entry applies from: now or later (a moment up to 15 minutes ago means now), "
+                  "at most a year ahead; left out: now.")
+AT_TEXT = "The moment the table is read at; left out: now."
+
+
+class RatesQuery(Schema):
+    category = String(load_default=str(MarginCategory.STANDARD),
+                      validate=OneOf(CATEGORIES, error=_l("Choose standard or special_risk.")))
+    at = AwareDateTime(load_default=None, validate=in_range, metadata={"description": AT_TEXT})
+
+
+class RateIn(Schema):
+    category = String(required=True, validate=OneOf(CATEGORIES, error=_l("Choose standard or special_risk.")))
+    venue = String(required=True, validate=OneOf(VENUES, error=_l("Choose kase, aix, international or money.")),
+                   metadata={"description": "`money` for a foreign currency's money rate (then `code` is the "
+                                            "currency)."})
+    code = String(required=True, validate=Length(min=1, max=20),
+                  metadata={"description": "The instrument's code on the venue, or the currency (not KZT)."})
+    long_rate = DecimalString(2, required=True, metadata={"description": RATE_TEXT})
+    short_rate = DecimalString(2, required=True, metadata={"description": RATE_TEXT})
+    marginal = Boolean(required=True, metadata={"description": "On the broker's marginal list. A marginal "
+                                                               "instrument's rates are at least 25."})
+    shortable = Boolean(load_default=False, metadata={"description": "May be shorted; needs `marginal`."})
+    effective_from = AwareDateTime(load_default=None, validate=in_range, metadata={"description": EFFECTIVE_TEXT})
+
+
+class RateOut(Schema):
+    id = Integer()
+    category = String(metadata={"enum": CATEGORIES})
+    venue = String(metadata={"enum": VENUES})
+    code = String()
+    long_rate = DecimalString(2)
+    short_rate = DecimalString(2)
+    marginal = Boolean()
+    shortable = Boolean()
+    effective_from = AwareDateTime()
+    created_at = AwareDateTime()
+    created_by = String(metadata={"description": "The login that entered it."})
+
+
+class RateRowOut(RateOut):
+    """A list's row: its own class, as one schema class is put in the spec once."""
+
+
+class FxQuery(Schema):
+    at = AwareDateTime(load_default=None, validate=in_range, metadata={"description": AT_TEXT})
+
+
+class FxIn(Schema):
+    currency = String(required=True, validate=OneOf(CURRENCIES, error=_l("Choose a foreign currency (not KZT).")))
+    rate = DecimalString(4, required=True, metadata={"description": "Tenge for one unit of the currency, above zero."})
+    effective_from = AwareDateTime(load_default=None, validate=in_range, metadata={"description": EFFECTIVE_TEXT})
+
+
+class FxOut(Schema):
+    id = Integer()
+    currency = String(metadata={"enum": CURRENCIES})
+    rate = DecimalString(4)
+    effective_from = AwareDateTime()
+    created_at = AwareDateTime()
+    created_by = String(metadata={"description": "The login that entered it."})
+
+
+class FxRowOut(FxOut):
+    """A list's row."""
