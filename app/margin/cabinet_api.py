@@ -23,7 +23,7 @@ class PositionOut(Schema):
     venue = String(required=True, metadata={"enum": ["kase", "aix", "international"]})
     code = String(required=True)
     quantity = DecimalString(signed=True, required=True, metadata={"description": "Negative: a short."})
-    price = DecimalString(required=True, metadata={"description": "Valuation price of one security in tenge."})
+    price = DecimalString(4, required=True, metadata={"description": "Valuation price of one security in tenge."})
     long_rate = DecimalString(required=True, metadata=PERCENT)
     short_rate = DecimalString(required=True, metadata=PERCENT)
     margin = DecimalString(2, required=True, metadata=KZT_AMOUNT)

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from app.clock.services import now, set_sandbox_time
 from app.demo.banks import seed_banks
 from app.demo.brokerage import seed_brokerage
+from app.demo.margin import seed_margin
 from app.demo.market import seed_market
 from app.demo.venues import seed_venues
 from app.domain.calendar import ALMATY
@@ -69,6 +70,7 @@ def desk_day(live_server):
         assert seed_market(db.session, at), "the demo market was seeded already"
         db.session.commit()
         seed_venues(db.session, at)
+        seed_margin(db.session, at)     # the broker's FX table values the demo client's dollars
         db.session.commit()
 
     def move(**delta) -> None:

@@ -47,7 +47,7 @@ def test_the_api_answers_the_fixed_shape_with_the_figures(margin_client, client,
     assert (body["NPR1"], body["NPR2"]) == ("-237770.00", "-194835.00")
     assert body["category"] == "standard"
     positions = {row["code"]: row for row in body["positions"]}
-    assert positions["KZTK"] == {"venue": "kase", "code": "KZTK", "quantity": "10", "price": "30000",
+    assert positions["KZTK"] == {"venue": "kase", "code": "KZTK", "quantity": "10", "price": "30000.0000",
                                  "long_rate": "25.00", "short_rate": "100.00", "margin": "75000.00"}
     assert positions["MUM084_0017"]["quantity"] == "-5" and positions["MUM084_0017"]["margin"] == "1470.00"
     money = {row["currency"]: row for row in body["money"]}

@@ -32,7 +32,7 @@ def test_an_order_placed_and_signed_through_the_api_is_active_and_listed(kase, c
 
 def test_a_refused_order_names_the_rule_and_stores_nothing(kase, client, issue_token):
     headers = {"Authorization": f"Bearer {issue_token(kase['client'].user)}"}
-    for changes, code in (({"lots": 100}, "no_money"), ({"price": "99999.00"}, "outside_corridor"),
+    for changes, code in (({"lots": 100}, "npr1_below_zero"), ({"price": "99999.00"}, "outside_corridor"),
                           ({"code": "NOPE"}, "unknown_instrument"), ({"price": 30000}, "validation_error")):
         answer = client.post("/api/v1/cabinet/orders", json={**ORDER, **changes}, headers=headers)
         assert answer.status_code == 422 and answer.json["code"] == code, answer.json

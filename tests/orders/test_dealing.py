@@ -12,6 +12,7 @@ from app.brokerage.models import LedgerEntry, Venue
 from app.clock.services import now
 from app.extensions import db
 from app.orders.models import ClientFill
+from app.margin import services as margin
 from app.venues import services as venues
 from tests.conftest import TEST_PASSWORD
 from tests.orders.conftest import DAY, almaty, last_order, place, sign_by_sms
@@ -27,6 +28,8 @@ def aix(kase, make_user):
                                                    "ask": Decimal("40.30"), "last": Decimal("40.20"),
                                                    "time": almaty(DAY, 11, 55)}], office, now())
     client = kase["client"]
+    # The broker's FX table values the client's dollars for the margin check.
+    margin.add_fx_rate(db.session, kase["alpha"], margin.FxEntry("USD", Decimal("470")), office, now())
     brokerage.record_deposit(db.session, client, Decimal("10000.00"), "USD", "PP 2", office, now())
     brokerage.record_deposit(db.session, client, Decimal(25), "KZAP", "T 7", office, now(), venue=Venue.AIX)
     db.session.commit()

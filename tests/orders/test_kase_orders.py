@@ -80,7 +80,8 @@ def test_signed_it_goes_to_the_book_on_the_aggregated_account_and_a_fill_posts_t
 def test_refusals_say_what_is_wrong_and_store_nothing(kase, as_client):
     http = as_client()
     cases = [({"price": "40000"}, "outside today's corridor"), ({"price": "30000.005"}, "multiple of the price step"),
-             ({"lots": "20"}, "Not enough free money"), ({"side": "sell", "lots": "11"}, "Not enough free KZTK"),
+             ({"lots": "20"}, "NPR1 after this order would be -100,000.00"),
+             ({"side": "sell", "lots": "11"}, "KZTK cannot be sold short"),
              ({"lots": "0"}, "whole number of lots"), ({"type": "limit", "price": ""}, "needs a price")]
     for fields, message in cases:
         response = place(http, **fields)
