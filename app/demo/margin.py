@@ -7,6 +7,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.brokerage import services as brokerage
+from app.brokerage.models import BrokerClient, LedgerSource
 from app.margin import services
 from app.margin.models import DiscountRate, MarginCategory
 from app.venues import reads as venue_reads
@@ -15,7 +17,7 @@ from app.venues import reads as venue_reads
 # (never under the 25 floor of marginal instruments).
 RATES = (
     ("kase", "KZTK", "25", "30", True, True),
-    ("kase", "KCEL", "40", "100", True, False),
+    ("kase", "KCEL", "40", "40", True, True),
     ("kase", "HSBK", "50", "100", True, False),
     ("aix", "KZAP", "50", "100", True, False),
     ("aix", "HSBK", "50", "100", True, False),
@@ -45,6 +47,27 @@ def seed_margin(session, now: datetime) -> None:
                 marginal, shortable), risk, now)
     for currency, rate in FX:
         services.add_fx_rate(session, firm, services.FxEntry(currency, Decimal(rate)), risk, now)
+    _margin_portfolio(session, firm, now)
+
+
+# The demo client's margin deals (issue 13: its Risks section shows real figures at first login):
+# 250 KZTK bought at 36,500 partly on credit and 500 KCEL sold short at 3,150. Posted as the
+# deals' ledger movements; the money leg makes the client's tenge negative (the broker's loan).
+PORTFOLIO = (("kase", "KZTK", 250, Decimal("36500")), ("kase", "KCEL", -500, Decimal("3150")))
+
+
+def _margin_portfolio(session, firm, now: datetime) -> None:
+    client = session.scalar(select(BrokerClient).join(User, User.id == BrokerClient.user_id)
+                            .where(User.login == "client", BrokerClient.firm_id == firm.id))
+    office = session.scalar(select(User).where(User.login == "backoffice"))
+    if client is None or office is None:
+        return
+    for venue, code, quantity, price in PORTFOLIO:
+        if not venue_reads.is_listed(session, firm.id, venue, code):
+            continue
+        reference = f"Демо: {'покупка' if quantity > 0 else 'продажа'} {code}"
+        brokerage.post(session, client, venue, code, Decimal(quantity), LedgerSource.DEAL, reference, office, now)
+        brokerage.post(session, client, None, "KZT", -quantity * price, LedgerSource.DEAL, reference, office, now)
 
 
 def _relieved(rate: str, relief: Decimal, venue: str) -> Decimal:

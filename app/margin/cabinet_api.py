@@ -19,7 +19,7 @@ PERCENT = {"description": "Percent: 25.00 is 25 %."}
 CENT = Decimal("0.01")
 
 
-class PositionOut(Schema):
+class RiskPositionOut(Schema):
     venue = String(required=True, metadata={"enum": ["kase", "aix", "international"]})
     code = String(required=True)
     quantity = DecimalString(signed=True, required=True, metadata={"description": "Negative: a short."})
@@ -29,7 +29,7 @@ class PositionOut(Schema):
     margin = DecimalString(2, required=True, metadata=KZT_AMOUNT)
 
 
-class MoneyOut(Schema):
+class RiskMoneyOut(Schema):
     currency = String(required=True)
     amount = DecimalString(2, signed=True, required=True, metadata={"description": "Negative: a money loan."})
     fx_rate = DecimalString(required=True, metadata={"description": "Tenge per unit, the broker's rate."})
@@ -44,8 +44,8 @@ class RiskOut(Schema):
     NPR1 = DecimalString(2, signed=True, required=True, metadata=KZT_AMOUNT)
     NPR2 = DecimalString(2, signed=True, required=True, metadata=KZT_AMOUNT)
     category = String(required=True, metadata={"enum": ["standard", "special_risk"]})
-    positions = List(Nested(PositionOut), required=True)
-    money = List(Nested(MoneyOut), required=True)
+    positions = List(Nested(RiskPositionOut), required=True)
+    money = List(Nested(RiskMoneyOut), required=True)
 
 
 @bp.get("/risk")

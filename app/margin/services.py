@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from app.audit.services import record
 from app.auth.models import Organisation, User
 from app.brokerage.models import Venue
+from app.domain.margin import T_PLUS_FLOOR
 from app.margin.models import FOREIGN_CURRENCIES, MONEY, DiscountRate, FxRate, MarginCategory, RateKey
 from app.refusals import Refusal
 from app.venues import reads as venue_reads
@@ -18,7 +19,7 @@ from app.venues.services import checked_code
 
 # Seed 003: the minimal discount rate of marginal T+ instruments; every instrument the cabinet
 # trades settles T+n, so the floor holds for every marginal instrument entry (not for money).
-MIN_MARGINAL_RATE = Decimal(25)
+MIN_MARGINAL_RATE = T_PLUS_FLOOR
 HUNDRED = Decimal(100)
 RATE_PLACES = Decimal("0.01")
 FX_PLACES = Decimal("0.0001")
