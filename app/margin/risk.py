@@ -70,13 +70,14 @@ class ClientRisk:
     figures: margin.Figures
 
 
-def client_risk(session, client: BrokerClient, at: datetime) -> ClientRisk:
+def client_risk(session, client: BrokerClient, at: datetime, also: Key | None = None) -> ClientRisk:
+    """`also`: an instrument to value too (the one a new order is for, held or not)."""
     held = balances(session, [client]).get(client.id, [])
     fx = fx_table(session, client.firm_id, at)
     securities = {(row.venue, row.asset): int(row.amount) for row in held if not row.is_money and row.amount}
     live = list(session.scalars(select(ClientOrder).where(ClientOrder.client_id == client.id,
                                                           ClientOrder.status.in_(LIVE_STATUSES))))
-    keys = set(securities) | {(order.venue, order.code) for order in live}
+    keys = set(securities) | {(order.venue, order.code) for order in live} | ({also} if also else set())
     units = instrument_units(session, client.firm_id, keys, fx, at)
     money = tuple(_money(row.asset, row.amount, fx) for row in held if row.is_money)
     positions = tuple(_position(key, quantity, units[key]) for key, quantity in sorted(securities.items()))
@@ -108,9 +109,7 @@ def order_verdict(risk: ClientRisk, venue: str, code: str, side: str, quantity: 
                   price: Decimal) -> margin.Verdict:
     """`price` in the venue's terms (a limit, or a market order's far side): NPR1 after this
     order and every live one as if executed."""
-    unit = risk.units.get((venue, code))
-    if unit is None:
-        raise KeyError((venue, code))
+    unit = risk.units[(venue, code)]       # valued by client_risk(…, also=(venue, code))
     new = margin.Order((venue, code), side, quantity, unit.kzt(price))
     portfolio = risk.portfolio
     if all(item.instrument != (venue, code) for item in portfolio.positions):

@@ -65,7 +65,7 @@ def check_cover(session, client: BrokerClient, tradable: Tradable, draft: OrderD
                 at: datetime) -> margin.Verdict:
     """NPR1 after this order (at its limit, a market order at its far price) and the live ones."""
     try:
-        risk = client_risk(session, client, at)
+        risk = client_risk(session, client, at, also=(tradable.venue, tradable.code))
     except RiskUnavailable as error:
         raise rules.refuse("no_fx_rate", currency=error.currency) from error
     verdict = order_verdict(risk, tradable.venue, tradable.code, draft.side, lots * tradable.lot_size,

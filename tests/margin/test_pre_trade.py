@@ -128,3 +128,12 @@ def _bank():
     bank = add_bank(db.session, "Halyk Bank", "HSBKKZKX", now())
     db.session.commit()
     return bank
+
+
+def test_an_instrument_not_held_is_valued_for_its_first_order(kase, as_client):
+    """The bond MUM084_0017 at 98 % of its 1,000 ₸ face: 100 of them count 98,000 ₸ at 100 % (not
+    on the broker's list): NPR1 500,000 → 402,000 (accrued interest is outside the figure)."""
+    http = as_client()
+    answer = http.get("/cabinet/orders/check?venue=kase&code=MUM084_0017&side=buy&type=limit&price=98&lots=100").json
+    assert answer["accepted"] is True and answer["npr1_after"] == "402,000.00\u00a0₸", answer
+    assert place(http, code="MUM084_0017", price="98", lots="100").status_code == 302
