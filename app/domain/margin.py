@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Context, Decimal, Inexact, localcontext
 from enum import IntEnum
 from fractions import Fraction
 from math import ceil
+
+from app.domain.calendar import ALMATY, BusinessCalendar, almaty_date
 
 KZT = "KZT"
 BUY, SELL = "buy", "sell"
@@ -386,3 +388,17 @@ def minimal_trade(portfolio: Portfolio, row: PositionRow, shortfall: Decimal,
     while lots > 1 and covers(lots - 1):
         lots -= 1
     return trade(lots)
+
+
+# -- margin calls -----------------------------------------------------------------------------
+
+CALL_CUTOFF = time(17, 0)    # seed 003: 17:00 Astana time (the desk's Asia/Almaty)
+
+
+def margin_call_deadline(calendar: BusinessCalendar, at: datetime, same_day: bool = False) -> datetime:
+    """Seed 003: a margin call is met by 17:00 of the next business day, or of the same day when
+    the broker demands it (at once, when that hour has passed)."""
+    day = almaty_date(at)
+    if same_day:
+        return max(datetime.combine(day, CALL_CUTOFF, tzinfo=ALMATY), at)
+    return datetime.combine(calendar.next_business_day(day), CALL_CUTOFF, tzinfo=ALMATY)

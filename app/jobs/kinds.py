@@ -8,6 +8,7 @@ from app.clock.services import now
 def timed_steps() -> list[Callable[[], None]]:
     from app.auctions import results as auction_results
     from app.extensions import db
+    from app.margin import monitoring as margin_monitoring
     from app.messaging import services as messaging
     from app.orders import services as client_orders
     from app.secondary import schedule
@@ -26,6 +27,9 @@ def timed_steps() -> list[Callable[[], None]]:
     def expire_unsigned_withdrawals() -> None:
         withdrawals.expire_unsigned(db.session, now())
 
+    def follow_margin() -> None:
+        margin_monitoring.revalue_touched(db.session, now())
+
     def deliver_messages() -> None:
         messaging.deliver_due(db.session)   # commits per message: "sending" is stored before a send
 
@@ -34,8 +38,9 @@ def timed_steps() -> list[Callable[[], None]]:
         client_orders.sync_market_orders(db.session, now())
         client_orders.expire_due(db.session, now())
 
+    # Margin after the orders' fills are posted; messages last, so a notice leaves in the same round.
     return [close_auction_windows, close_offering_periods, close_market_session, follow_client_orders,
-            expire_unsigned_withdrawals, deliver_messages]
+            expire_unsigned_withdrawals, follow_margin, deliver_messages]
 
 
 def handler_of(kind: str) -> Callable:

@@ -10,6 +10,7 @@ from app.clock.services import now
 from app.extensions import db
 from app.margin import reads as rate_reads
 from app.margin.forms import CATEGORY_LABELS
+from app.margin.monitoring import open_call
 from app.margin.risk import RiskUnavailable, client_risk
 
 bp = Blueprint("cabinet_risk", __name__, url_prefix="/cabinet")
@@ -24,6 +25,6 @@ def risk():
     except RiskUnavailable as error:
         found, missing = None, error.currency
     return render_template("margin/risk.html", client=client, risk=found, missing_fx=missing, VENUES=VENUE_LABELS,
-                           CATEGORIES=CATEGORY_LABELS,
+                           CATEGORIES=CATEGORY_LABELS, call=open_call(db.session, client),
                            rates=rate_reads.rates_in_force(db.session, client.firm_id, client.margin_category, at),
                            scheduled=rate_reads.scheduled_rates(db.session, client.firm_id, client.margin_category, at))

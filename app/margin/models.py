@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -79,3 +79,58 @@ class FxRate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User] = relationship()
+
+
+# --- monitoring (issue 13, items 3 and 4) --------------------------------------------------------
+
+FIGURE = ExactDecimal(20, 2)       # a client's figures as last evaluated, to the tiyn
+
+
+class MarginCursor(db.Model):
+    """Where the worker's monitoring stands (one row): what it has seen of the ledger, the desk's
+    trades, the loaded quotes and the rates and FX entries, and when it last looked for entries
+    dated ahead coming into force."""
+
+    __tablename__ = "margin_cursor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(default=0)
+    trade_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    quote_id: Mapped[int] = mapped_column(default=0)
+    rate_id: Mapped[int] = mapped_column(default=0)
+    fx_id: Mapped[int] = mapped_column(default=0)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MarginState(db.Model):
+    """A client's standing as last evaluated: a notice goes out when it gets worse, once."""
+
+    __tablename__ = "margin_states"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("broker_clients.id"), primary_key=True)
+    standing: Mapped[int] = mapped_column(default=0)        # app.domain.margin.Standing
+    s: Mapped[Decimal] = mapped_column(FIGURE)
+    m0: Mapped[Decimal] = mapped_column(FIGURE)
+    npr1: Mapped[Decimal] = mapped_column(FIGURE)
+    npr2: Mapped[Decimal] = mapped_column(FIGURE)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallStatus(StrEnum):
+    OPEN = "open"
+    MET = "met"
+
+
+class MarginCall(db.Model):
+    """The broker's requirement when NPR2 went below zero: collateral by the deadline."""
+
+    __tablename__ = "margin_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("broker_clients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    s: Mapped[Decimal] = mapped_column(FIGURE)               # at opening
+    m0: Mapped[Decimal] = mapped_column(FIGURE)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

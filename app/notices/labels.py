@@ -9,6 +9,15 @@ TEXTS = {
     "withdrawal_approved": _l("Your withdrawal is approved and will be paid: {summary}"),
     "withdrawal_paid": _l("Your withdrawal is paid: {summary}"),
     "withdrawal_rejected": _l("Your withdrawal was rejected: {summary}. Reason: {reason}"),
+    "margin_npr1": _l("Your collateral is below the initial margin (NPR1 below zero): portfolio value S {s}, "
+                      "initial margin M0 {m0}, minimal margin Mx {mx}. Orders that add risk are refused until "
+                      "you deposit money or securities or reduce your positions."),
+    "margin_call": _l("Margin call: your collateral is below the minimal margin (NPR2 below zero): S {s}, "
+                      "M0 {m0}, Mx {mx}. Deposit money or securities, or reduce your positions, by {deadline} "
+                      "(Almaty time) so that NPR1 is at or above zero again. After that moment your broker may "
+                      "cancel your open orders and close positions at market, the minimum needed, and may "
+                      "suspend your orders until then."),
+    "margin_call_met": _l("Your margin call is met: NPR1 is at or above zero again."),
 }
 SUBJECT = _l("A notice from your broker")
 

@@ -1,0 +1,194 @@
+"""Margin monitoring (issue 13, items 3 and 4), a step of the worker's round.
+
+Each round re-evaluates only the clients something touched since the last one, found from a
+cursor that survives a restart: new ledger movements (deposits, deals, fees, withdrawals), new
+trades on the desk's market (the holders of those instruments, at any firm), new quotes of an
+external venue (that firm's holders), and rates or FX entries that came into force (that firm's
+clients). A client's standing is stored with its figures; when it gets worse the client hears of
+it once — NPR1 below zero: S, M0 and Mx; NPR2 below zero: a margin call with its deadline and
+what the broker does then — and back at NPR1 ≥ 0 an open call is met.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from app.audit.services import record
+from app.brokerage.models import BrokerClient, LedgerEntry, Venue
+from app.calendar.services import business_calendar
+from app.domain import margin
+from app.formatting import almaty_datetime, money
+from app.margin.models import CallStatus, DiscountRate, FxRate, MarginCall, MarginCursor, MarginState
+from app.margin.risk import RiskUnavailable, client_risk
+from app.notices.services import notify
+from app.secondary.models import TRADED, Instrument, MarketTrade
+from app.venues.models import VenueInstrument, VenueQuote
+
+log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+RISK_LINK = "/cabinet/risk"
+
+
+def revalue_touched(session, at: datetime) -> int:
+    """One round: the clients touched since the last one, evaluated; how many."""
+    cursor = session.get(MarginCursor, 1, with_for_update=True) or _new_cursor(session)
+    touched = _touched(session, cursor, at)
+    for client in session.scalars(select(BrokerClient).where(BrokerClient.id.in_(touched)).order_by(BrokerClient.id)):
+        evaluate(session, client, at)
+    return len(touched)
+
+
+def _new_cursor(session) -> MarginCursor:
+    cursor = MarginCursor(id=1, ledger_id=0, trade_id=0, quote_id=0, rate_id=0, fx_id=0, checked_at=None)
+    session.add(cursor)
+    session.flush()
+    return cursor
+
+
+def _touched(session, cursor: MarginCursor, at: datetime) -> set[int]:
+    """The clients to evaluate, and the cursor moved past what was read."""
+    touched: set[int] = set()
+    last_ledger = session.scalar(select(func.max(LedgerEntry.id))) or 0
+    if last_ledger > cursor.ledger_id:
+        touched |= set(session.scalars(select(LedgerEntry.client_id).where(
+            LedgerEntry.id > cursor.ledger_id, LedgerEntry.id <= last_ledger).distinct()))
+    last_trade = session.scalar(select(func.max(MarketTrade.id))) or 0
+    if last_trade > cursor.trade_id:
+        codes = set(session.scalars(select(Instrument.code).join(MarketTrade, MarketTrade.instrument_id == Instrument.id)
+                                    .where(MarketTrade.id > cursor.trade_id, MarketTrade.id <= last_trade,
+                                           MarketTrade.kind.in_(TRADED)).distinct()))
+        touched |= _holders(session, [(Venue.KASE, code) for code in codes])
+    last_quote = session.scalar(select(func.max(VenueQuote.id))) or 0
+    if last_quote > cursor.quote_id:
+        quoted = session.execute(select(VenueInstrument.firm_id, VenueInstrument.venue, VenueInstrument.code)
+                                 .join(VenueQuote, VenueQuote.instrument_id == VenueInstrument.id)
+                                 .where(VenueQuote.id > cursor.quote_id, VenueQuote.id <= last_quote).distinct()).all()
+        for firm_id, venue, code in quoted:
+            touched |= _holders(session, [(venue, code)], firm_id)
+    touched |= _under_new_entries(session, cursor, at)
+    cursor.ledger_id, cursor.trade_id, cursor.quote_id, cursor.checked_at = last_ledger, last_trade, last_quote, at
+    return touched
+
+
+def _holders(session, keys: list[tuple[str, str]], firm_id: int | None = None) -> set[int]:
+    """Clients whose ledger holds (long or short) any of these instruments."""
+    if not keys:
+        return set()
+    found: set[int] = set()
+    for venue, code in keys:
+        query = (select(LedgerEntry.client_id).where(LedgerEntry.venue == venue, LedgerEntry.asset == code)
+                 .group_by(LedgerEntry.client_id).having(func.sum(LedgerEntry.amount) != 0))
+        if firm_id is not None:
+            query = query.join(BrokerClient, BrokerClient.id == LedgerEntry.client_id).where(BrokerClient.firm_id == firm_id)
+        found |= set(session.scalars(query))
+    return found
+
+
+def _under_new_entries(session, cursor: MarginCursor, at: datetime) -> set[int]:
+    """The clients of firms with rates (of their category) or FX rates that came into force since
+    the last round: entries added since, in force already, and entries dated ahead whose moment
+    has passed. The cursor moves past the entries read."""
+    last_rate = session.scalar(select(func.max(DiscountRate.id))) or 0
+    last_fx = session.scalar(select(func.max(FxRate.id))) or 0
+    rates = session.execute(select(DiscountRate.firm_id, DiscountRate.category).where(
+        _came_into_force(DiscountRate, cursor.rate_id, last_rate, cursor.checked_at, at)).distinct()).all()
+    fx_firms = set(session.scalars(select(FxRate.firm_id).where(
+        _came_into_force(FxRate, cursor.fx_id, last_fx, cursor.checked_at, at)).distinct()))
+    cursor.rate_id, cursor.fx_id = last_rate, last_fx
+    touched = set(session.scalars(select(BrokerClient.id).where(BrokerClient.firm_id.in_(fx_firms)))) if fx_firms else set()
+    for firm_id, category in rates:
+        touched |= set(session.scalars(select(BrokerClient.id).where(BrokerClient.firm_id == firm_id,
+                                                                      BrokerClient.margin_category == category)))
+    return touched
+
+
+def _came_into_force(model, seen_id: int, last_id: int, since: datetime | None, at: datetime):
+    added = (model.id > seen_id) & (model.id <= last_id) & (model.effective_from <= at)
+    if since is None:
+        return added
+    return added | ((model.effective_from > since) & (model.effective_from <= at) & (model.id <= last_id))
+
+
+# --- one client --------------------------------------------------------------------------------
+
+def evaluate(session, client: BrokerClient, at: datetime) -> margin.Standing | None:
+    """The client's figures now, stored; the notices and the margin call its change calls for."""
+    try:
+        figures = client_risk(session, client, at).figures
+    except RiskUnavailable as error:
+        log.warning("margin figures of client %s unavailable: no %s rate", client.id, error.currency)
+        return None
+    state = session.get(MarginState, client.id) or _new_state(session, client)
+    before, after = margin.Standing(state.standing), figures.standing
+    state.standing, state.evaluated_at = int(after), at
+    state.s, state.m0, state.npr1, state.npr2 = (_cent(value) for value in (figures.s, figures.m0, figures.npr1,
+                                                                            figures.npr2))
+    session.flush()
+    if after > before:
+        _worsened(session, client, figures, after, at)
+    elif after == margin.Standing.OK:
+        _met(session, client, at)
+    return after
+
+
+def _new_state(session, client: BrokerClient) -> MarginState:
+    state = MarginState(client_id=client.id, standing=int(margin.Standing.OK), s=0, m0=0, npr1=0, npr2=0)
+    session.add(state)
+    return state
+
+
+def _worsened(session, client: BrokerClient, figures: margin.Figures, after: margin.Standing, at: datetime) -> None:
+    if after == margin.Standing.NPR2_NEGATIVE:
+        call = open_call(session, client) or _open_call(session, client, figures, at)
+        _tell(session, client, "margin_call", figures, at, deadline=call.deadline)
+    else:
+        _tell(session, client, "margin_npr1", figures, at)
+
+
+def open_call(session, client: BrokerClient) -> MarginCall | None:
+    return session.scalar(select(MarginCall).where(MarginCall.client_id == client.id,
+                                                   MarginCall.status == CallStatus.OPEN))
+
+
+def _open_call(session, client: BrokerClient, figures: margin.Figures, at: datetime) -> MarginCall:
+    deadline = margin.margin_call_deadline(business_calendar(session, at.year), at)
+    call = MarginCall(client_id=client.id, status=CallStatus.OPEN, opened_at=at, deadline=deadline,
+                      s=_cent(figures.s), m0=_cent(figures.m0))
+    session.add(call)
+    session.flush()
+    record(session, "margin_call.opened", "margin_call", call.id, None, _snapshot(call))
+    return call
+
+
+def _met(session, client: BrokerClient, at: datetime) -> None:
+    call = open_call(session, client)
+    if call is None:
+        return
+    before = _snapshot(call)
+    call.status, call.closed_at = CallStatus.MET, at
+    session.flush()
+    record(session, "margin_call.met", "margin_call", call.id, before, _snapshot(call))
+    notify(session, client.user, "margin_call_met", {}, RISK_LINK, at)
+
+
+def _tell(session, client: BrokerClient, kind: str, figures: margin.Figures, at: datetime,
+          deadline: datetime | None = None) -> None:
+    """The figures written in the client's language, as its e-mail will read."""
+    with force_locale(client.user.locale or "ru"):
+        params = {"s": money(_cent(figures.s)), "m0": money(_cent(figures.m0)), "mx": money(_cent(figures.mx))}
+        if deadline is not None:
+            params["deadline"] = almaty_datetime(deadline)
+    notify(session, client.user, kind, params, RISK_LINK, at)
+
+
+def _cent(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+def _snapshot(call: MarginCall) -> dict:
+    return {"client_id": call.client_id, "status": call.status, "opened_at": call.opened_at,
+            "deadline": call.deadline, "s": call.s, "m0": call.m0, "closed_at": call.closed_at}
