@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from app.domain.calendar import ALMATY
 
 CENT = Decimal("0.01")
+MAX_PRICE = Decimal(10) ** 12      # no instrument costs a trillion a piece
 MAX_LOTS = 10**9
 
 
@@ -47,7 +48,8 @@ def check_lots(lots: int | None) -> int:
 def check_price(price: Decimal | None, step: Decimal) -> Decimal:
     if price is None:
         raise refuse("price_required")
-    if not price.is_finite() or price <= 0 or price % step != 0:
+    # Bounded before the step is checked: a remainder of 1e30 by 0.01 is beyond Decimal's precision.
+    if not price.is_finite() or price <= 0 or price >= MAX_PRICE or price % step != 0:
         raise refuse("price_off_step", step=step)
     return price
 

@@ -153,3 +153,8 @@ def test_a_bad_period_is_refused_with_the_reason(kase, as_client):
         assert answer.status_code == 422 and "The start of the period is after its end" in answer.text, path
     api = http.get("/api/v1/cabinet/deals?date_from=2020-01-01&date_to=2027-03-01")
     assert api.status_code == 422 and api.json["code"] == "bad_period"
+
+
+def test_a_price_beyond_any_instrument_is_refused_not_a_server_error(kase, as_client):
+    response = place(as_client(), price="1e30")
+    assert response.status_code == 422 and "multiple of the price step" in unescape(response.text)
