@@ -43,6 +43,7 @@ NAV_ITEMS = (
     NavItem("brokerage.reconciliation", _l("Reconciliation")),
     NavItem("withdrawals_office.queue", _l("Withdrawals")),
     NavItem("venues.index", _l("Venues")),
+    NavItem("risk_clients.index", _l("Clients' risk")),
     NavItem("margin.rates", _l("Discount rates")),
     NavItem("margin.fx", _l("FX rates")),
     NavItem("auctions.index", _l("Auctions")),

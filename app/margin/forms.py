@@ -1,4 +1,5 @@
-"""The risk staff's forms: a discount rate entry, an FX entry, the category chooser."""
+"""The risk staff's forms: a discount rate entry, an FX entry, the category chooser, the client
+list's filters."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, DecimalField, SelectChoice, SelectField, StringField
@@ -6,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.brokerage.models import Venue
 from app.domain.calendar import from_almaty_wall_clock
+from app.margin.clients import ALL, NPR1_NEGATIVE, NPR2_NEGATIVE, RiskFilter
 from app.margin.models import FOREIGN_CURRENCIES, MONEY, MarginCategory
 from app.margin.services import FxEntry, RateEntry
 
@@ -55,3 +57,23 @@ class FxForm(EffectiveFrom, FlaskForm):
 
     def entry(self) -> FxEntry:
         return FxEntry(self.currency.data, self.rate.data, self.moment())
+
+
+STANDING_LABELS = {ALL: _l("All clients"), NPR1_NEGATIVE: _l("NPR1 below zero"), NPR2_NEGATIVE: _l("NPR2 below zero")}
+
+
+class RiskFilterForm(FlaskForm):
+    """The risk list's filters, a GET form: a bad value is ignored, the list shows everyone."""
+    class Meta:
+        csrf = False
+
+    standing = SelectField(_l("Standing"), default=ALL,
+                           choices=[SelectChoice(key, label) for key, label in STANDING_LABELS.items()])
+    category = SelectField(_l("Client category"), default="",
+                           choices=[SelectChoice("", _l("Any category")), *CATEGORY_CHOICES])
+    q = StringField(_l("Name, IIN or client code"), validators=[Optional(), Length(max=100)])
+
+    def chosen(self) -> RiskFilter:
+        if not self.validate():
+            return RiskFilter()
+        return RiskFilter(self.standing.data, self.category.data or None, self.q.data or None)

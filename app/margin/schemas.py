@@ -3,13 +3,14 @@ an offset (answered in Almaty time)."""
 from datetime import UTC, datetime
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Integer, String
+from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from app.api.fields import AwareDateTime, DecimalString
+from app.margin.clients import ALL, STANDING_FILTERS
 from app.margin.models import FOREIGN_CURRENCIES, MarginCategory
 from app.margin.forms import RATE_VENUE_LABELS
 
@@ -95,3 +96,81 @@ class FxOut(Schema):
 
 class FxRowOut(FxOut):
     """A list's row."""
+
+
+# -- the risk staff's view of the clients -----------------------------------------------------
+
+KZT_AMOUNT = {"description": "Tenge, to the tiyn (the exact figure rounded half up)."}
+PERCENT = {"description": "Percent: 25.00 is 25 %."}
+STANDING_TEXT = ("`npr1`: clients with NPR1 below zero (this includes NPR2 below zero); `npr2`: NPR2 below zero; "
+                 "a client whose figures are unavailable is listed whatever is asked.")
+
+
+class RiskClientsQuery(Schema):
+    standing = String(load_default=ALL, validate=OneOf(list(STANDING_FILTERS), error=_l("Choose all, npr1 or npr2.")),
+                      metadata={"description": STANDING_TEXT})
+    category = String(load_default=None, validate=OneOf(CATEGORIES, error=_l("Choose standard or special_risk.")))
+    q = String(load_default=None, validate=Length(max=100),
+               metadata={"description": "Part of the client's name, IIN or client code."})
+
+
+class RiskFiguresOut(Schema):
+    S = DecimalString(2, signed=True, metadata=KZT_AMOUNT)
+    M0 = DecimalString(2, metadata=KZT_AMOUNT)
+    Mx = DecimalString(2, metadata=KZT_AMOUNT)
+    NPR1 = DecimalString(2, signed=True, metadata=KZT_AMOUNT)
+    NPR2 = DecimalString(2, signed=True, metadata=KZT_AMOUNT)
+    standing = String(metadata={"enum": ["ok", "npr1_negative", "npr2_negative"]})
+
+
+class RiskClientOut(Schema):
+    id = Integer(required=True)
+    full_name = String(required=True)
+    iin = String(required=True)
+    client_code = String(required=True)
+    category = String(required=True, metadata={"enum": CATEGORIES})
+    figures = Nested(RiskFiguresOut, required=True, allow_none=True,
+                     metadata={"description": "Null when the figures are unavailable (see `unavailable`)."})
+    unavailable = String(required=True, allow_none=True,
+                         metadata={"description": "Why the figures are unavailable, in the caller's language; "
+                                                  "null when they are given."})
+    missing_fx = String(required=True, allow_none=True,
+                        metadata={"description": "The currency the firm's FX table lacks, or null."})
+
+
+class RiskClientPositionOut(Schema):
+    venue = String(required=True, metadata={"enum": ["kase", "aix", "international"]})
+    code = String(required=True)
+    quantity = DecimalString(0, signed=True, required=True, metadata={"description": "Negative: a short."})
+    price = DecimalString(4, required=True, metadata={"description": "Valuation price of one security in tenge."})
+    value = DecimalString(2, signed=True, required=True, metadata=KZT_AMOUNT)
+    rate = DecimalString(2, required=True, metadata={"description": "The rate applied, in percent (a stale price: 100)."})
+    margin = DecimalString(2, required=True, metadata=KZT_AMOUNT)
+    stale = Boolean(required=True, metadata={"description": "No recent price: counted at the full rate."})
+
+
+class RiskClientMoneyOut(Schema):
+    currency = String(required=True)
+    amount = DecimalString(2, signed=True, required=True, metadata={"description": "Negative: a money loan."})
+    fx_rate = DecimalString(4, required=True, metadata={"description": "Tenge per unit, the firm's rate."})
+    value = DecimalString(2, signed=True, required=True, metadata=KZT_AMOUNT)
+    rate = DecimalString(2, required=True, metadata={"description": "The currency's discount rate in percent; "
+                                                                    "tenge has none (0)."})
+    margin = DecimalString(2, required=True, metadata=KZT_AMOUNT)
+
+
+class RiskCloseOutOut(Schema):
+    venue = String(required=True, metadata={"enum": ["kase", "aix", "international"]})
+    code = String(required=True)
+    side = String(required=True, metadata={"enum": ["buy", "sell"]})
+    quantity = Integer(required=True, metadata={"description": "Securities."})
+    lots = Integer(required=True)
+    price = DecimalString(4, required=True, metadata={"description": "The valuation price the plan assumed, tenge."})
+
+
+class RiskClientDetailOut(RiskClientOut):
+    positions = List(Nested(RiskClientPositionOut), required=True)
+    money = List(Nested(RiskClientMoneyOut), required=True)
+    close_out_plan = List(Nested(RiskCloseOutOut), required=True,
+                          metadata={"description": "A preview: the minimal market orders the forced close-out "
+                                                   "would place now; nothing is sent."})

@@ -308,6 +308,10 @@ EXPECTED = {
     "margin_api.add_rate": RISK,
     "margin_api.list_fx": RISK | OFFICE,
     "margin_api.add_fx": RISK,
+    "risk_clients.index": RISK | OFFICE,
+    "risk_clients.client": RISK | OFFICE,
+    "risk_clients_api.list_clients": RISK | OFFICE,
+    "risk_clients_api.get_client": RISK | OFFICE,
 }
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Logging out ends the session the walk reuses, so it goes last.
