@@ -8,6 +8,7 @@ from app.clock.services import now
 def timed_steps() -> list[Callable[[], None]]:
     from app.auctions import results as auction_results
     from app.extensions import db
+    from app.margin.fees import services as margin_fees
     from app.messaging import services as messaging
     from app.orders import services as client_orders
     from app.secondary import schedule
@@ -26,6 +27,9 @@ def timed_steps() -> list[Callable[[], None]]:
     def expire_unsigned_withdrawals() -> None:
         withdrawals.expire_unsigned(db.session, now())
 
+    def accrue_margin_fees() -> None:
+        margin_fees.accrue_due(db.session, now())   # once per client and business day, after the close
+
     def deliver_messages() -> None:
         messaging.deliver_due(db.session)   # commits per message: "sending" is stored before a send
 
@@ -35,7 +39,7 @@ def timed_steps() -> list[Callable[[], None]]:
         client_orders.expire_due(db.session, now())
 
     return [close_auction_windows, close_offering_periods, close_market_session, follow_client_orders,
-            expire_unsigned_withdrawals, deliver_messages]
+            expire_unsigned_withdrawals, accrue_margin_fees, deliver_messages]
 
 
 def handler_of(kind: str) -> Callable:

@@ -45,6 +45,8 @@ NAV_ITEMS = (
     NavItem("venues.index", _l("Venues")),
     NavItem("margin.rates", _l("Discount rates")),
     NavItem("margin.fx", _l("FX rates")),
+    NavItem("margin_categories.queue", _l("Category requests")),
+    NavItem("margin_fees.tariff", _l("Margin fee")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),

@@ -9,6 +9,11 @@ TEXTS = {
     "withdrawal_approved": _l("Your withdrawal is approved and will be paid: {summary}"),
     "withdrawal_paid": _l("Your withdrawal is paid: {summary}"),
     "withdrawal_rejected": _l("Your withdrawal was rejected: {summary}. Reason: {reason}"),
+    "category_granted": _l("You are now a special-risk client: your broker's special-risk discount rates "
+                           "apply to your portfolio."),
+    "category_refused": _l("Your broker refused your request for the special-risk category. Reason: {reason}"),
+    "category_downgraded": _l("Your broker moved you back to the standard category: its discount rates apply "
+                              "to your portfolio again. Reason: {reason}"),
 }
 SUBJECT = _l("A notice from your broker")
 
