@@ -93,6 +93,12 @@ def register_blueprints(app: APIFlask) -> None:
     from app.margin.cabinet_views import bp as cabinet_risk_bp
     from app.margin.clients_api import bp as risk_clients_api_bp
     from app.margin.clients_views import bp as risk_clients_bp
+    from app.margin.categories.api import bp as margin_categories_api_bp
+    from app.margin.categories.api import cabinet_bp as cabinet_category_api_bp
+    from app.margin.categories.cabinet_views import bp as cabinet_category_bp
+    from app.margin.categories.views import bp as margin_categories_bp
+    from app.margin.fees.api import bp as margin_fees_api_bp
+    from app.margin.fees.views import bp as margin_fees_bp
     from app.margin.views import bp as margin_bp
     from app.messaging.views import bp as messaging_bp
     from app.orders.api import bp as orders_api_bp
@@ -123,12 +129,13 @@ def register_blueprints(app: APIFlask) -> None:
              market_reference_bp, market_staff_bp, market_repo_bp, brokerage_bp, cabinet_bp, signing_bp,
              messaging_bp, orders_bp, dealing_bp, cabinet_statement_bp, withdrawals_bp, withdrawals_office_bp,
              banks_bp, notices_bp, venues_bp, cabinet_instruments_bp, margin_bp, cabinet_risk_bp,
-             risk_clients_bp)
+             risk_clients_bp, margin_categories_bp, cabinet_category_bp, margin_fees_bp)
     apis = (api_bp, auth_api_bp, calendar_api_bp, clock_api_bp, calculator_api_bp, auctions_api_bp,
             subscriptions_api_bp, market_api_bp, market_repo_api_bp, cabinet_api_bp, signing_api_bp,
             orders_api_bp, brokerage_api_bp, cabinet_statement_api_bp, withdrawals_api_bp,
             withdrawals_office_api_bp, notices_api_bp, venues_api_bp, cabinet_instruments_api_bp, margin_api_bp,
-            cabinet_risk_api_bp, risk_clients_api_bp)
+            cabinet_risk_api_bp, risk_clients_api_bp, margin_categories_api_bp, cabinet_category_api_bp,
+            margin_fees_api_bp)
     for blueprint in pages + apis:
         app.register_blueprint(blueprint)
     register_api(app, apis)

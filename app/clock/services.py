@@ -50,6 +50,12 @@ def now() -> datetime:
     return cached
 
 
+def forget_now() -> None:
+    """The next `now()` reads the clock again: for the worker, whose one app context outlives any
+    request, so a cached sandbox time would never move."""
+    g.pop("_desk_now", None)
+
+
 def sandbox_state() -> SandboxClock | None:
     return db.session.get(SandboxClock, SANDBOX_ROW_ID) if sandbox_enabled() else None
 

@@ -8,6 +8,7 @@ from app.demo.auctions import seed_auctions
 from app.demo.banks import seed_banks
 from app.demo.brokerage import seed_brokerage
 from app.demo.margin import seed_margin
+from app.demo.margin_categories import seed_margin_categories
 from app.demo.market import seed_market
 from app.demo.subscriptions import seed_subscriptions
 from app.demo.venues import seed_venues
@@ -88,6 +89,7 @@ def seed():
     db.session.commit()
     # After the venues: the rates name their instruments. From the business clock's now.
     seed_margin(db.session, now())
+    seed_margin_categories(db.session, now())
     db.session.commit()
     for role, login, password in lines:
         click.echo(f"{role} {login} {password}")

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from app.clock.services import forget_now
 from app.extensions import db
 from app.jobs import services
 from app.jobs.kinds import handler_of, timed_steps
@@ -41,6 +42,7 @@ def run(stop: threading.Event, poll: float, lease: timedelta, once: bool = False
 
 
 def run_timed_steps() -> None:
+    forget_now()        # each round reads the business clock afresh
     for step in timed_steps():
         try:
             step()

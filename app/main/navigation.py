@@ -46,6 +46,8 @@ NAV_ITEMS = (
     NavItem("risk_clients.index", _l("Clients' risk")),
     NavItem("margin.rates", _l("Discount rates")),
     NavItem("margin.fx", _l("FX rates")),
+    NavItem("margin_categories.queue", _l("Category requests")),
+    NavItem("margin_fees.tariff", _l("Margin fee")),
     NavItem("auctions.index", _l("Auctions")),
     NavItem("auctions.confirmations", _l("Confirmations")),
     NavItem("subscriptions.index", _l("Subscriptions")),

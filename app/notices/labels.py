@@ -18,6 +18,11 @@ TEXTS = {
                       "cancel your open orders and close positions at market, the minimum needed, and may "
                       "suspend your orders until then."),
     "margin_call_met": _l("Your margin call is met: NPR1 is at or above zero again."),
+    "category_granted": _l("You are now a special-risk client: your broker's special-risk discount rates "
+                           "apply to your portfolio."),
+    "category_refused": _l("Your broker refused your request for the special-risk category. Reason: {reason}"),
+    "category_downgraded": _l("Your broker moved you back to the standard category: its discount rates apply "
+                              "to your portfolio again. Reason: {reason}"),
 }
 SUBJECT = _l("A notice from your broker")
 

@@ -3,8 +3,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from app.brokerage.models import BrokerClient
 from app.demo.cli import demo_password
 from app.extensions import db
+from app.margin.categories.models import CategoryRequest
+from app.margin.fees.models import MarginTariff
 from app.margin.models import DiscountRate, FxRate
 
 
@@ -19,3 +22,12 @@ def test_the_demo_seeds_the_risk_login_and_its_tables_once(runner):
     assert rates[("standard", "international", "AAPL")].long_rate == Decimal("50.00")
     assert all(row.long_rate >= 25 for row in rates.values() if row.venue is not None and row.marginal)
     assert {category for category, _venue, _code in rates} == {"standard", "special_risk"}
+
+
+def test_the_demo_seeds_the_margin_fee_tariff_once_and_leaves_the_client_standard(runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    [tariff] = db.session.scalars(select(MarginTariff))
+    assert (tariff.money_rate, tariff.securities_rate) == (Decimal("0.0500"), Decimal("0.0500"))
+    assert {client.margin_category for client in db.session.scalars(select(BrokerClient))} == {"standard"}
+    assert db.session.scalar(select(func.count(CategoryRequest.id))) == 0
