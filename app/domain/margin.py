@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Context, Decimal, Inexact, localcontext
 from enum import IntEnum
 from fractions import Fraction
@@ -402,3 +402,9 @@ def margin_call_deadline(calendar: BusinessCalendar, at: datetime, same_day: boo
     if same_day:
         return max(datetime.combine(day, CALL_CUTOFF, tzinfo=ALMATY), at)
     return datetime.combine(calendar.next_business_day(day), CALL_CUTOFF, tzinfo=ALMATY)
+
+
+def debt_due_on(calendar: BusinessCalendar, demanded_at: datetime) -> date:
+    """Seed 003: a shortfall left after the forced sales is paid by the end of the business day
+    after the broker's demand."""
+    return calendar.next_business_day(almaty_date(demanded_at))

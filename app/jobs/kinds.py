@@ -8,6 +8,7 @@ from app.clock.services import now
 def timed_steps() -> list[Callable[[], None]]:
     from app.auctions import results as auction_results
     from app.extensions import db
+    from app.margin import closeout as margin_close_out
     from app.margin import monitoring as margin_monitoring
     from app.margin.fees import services as margin_fees
     from app.messaging import services as messaging
@@ -31,6 +32,9 @@ def timed_steps() -> list[Callable[[], None]]:
     def follow_margin() -> None:
         margin_monitoring.revalue_touched(db.session, now())
 
+    def follow_close_outs() -> None:
+        margin_close_out.follow_due(db.session, now())   # calls past their deadline; running close-outs go on
+
     def accrue_margin_fees() -> None:
         margin_fees.accrue_due(db.session, now())   # once per client and business day, after the close
 
@@ -44,7 +48,7 @@ def timed_steps() -> list[Callable[[], None]]:
 
     # Margin after the orders' fills are posted; messages last, so a notice leaves in the same round.
     return [close_auction_windows, close_offering_periods, close_market_session, follow_client_orders,
-            expire_unsigned_withdrawals, follow_margin, accrue_margin_fees, deliver_messages]
+            expire_unsigned_withdrawals, follow_margin, follow_close_outs, accrue_margin_fees, deliver_messages]
 
 
 def handler_of(kind: str) -> Callable:

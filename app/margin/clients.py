@@ -12,7 +12,6 @@ from sqlalchemy import or_, select
 from app.brokerage.models import BrokerClient
 from app.domain import margin
 from app.margin.risk import ClientRisk, RiskUnavailable, client_risk
-from app.orders.models import LIVE_STATUSES, ClientOrder
 
 ALL, NPR1_NEGATIVE, NPR2_NEGATIVE = "all", "npr1", "npr2"
 STANDING_FILTERS = (ALL, NPR1_NEGATIVE, NPR2_NEGATIVE)
@@ -82,12 +81,6 @@ def firm_risk_client(session, firm_id: int, client_id: int) -> BrokerClient | No
     """The client if it is the firm's own; another firm's client does not exist for its staff."""
     client = session.get(BrokerClient, client_id)
     return client if client is not None and client.firm_id == firm_id else None
-
-
-def live_orders(session, client: BrokerClient) -> list[ClientOrder]:
-    return list(session.scalars(select(ClientOrder).where(ClientOrder.client_id == client.id,
-                                                          ClientOrder.status.in_(LIVE_STATUSES))
-                                .order_by(ClientOrder.id)))
 
 
 def close_out_preview(risk: ClientRisk) -> list[margin.CloseOut]:

@@ -1,9 +1,11 @@
 """The risk staff's forms: a discount rate entry, an FX entry, the category chooser, the client
-list's filters."""
+list's filters, the forced close-out's order picks and the death record."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, DecimalField, SelectChoice, SelectField, StringField
+from wtforms import (BooleanField, DateTimeLocalField, DecimalField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.brokerage.models import Venue
 from app.domain.calendar import from_almaty_wall_clock
@@ -61,6 +63,19 @@ class FxForm(EffectiveFrom, FlaskForm):
 
 STANDING_LABELS = {ALL: _l("All clients"), NPR1_NEGATIVE: _l("NPR1 below zero"), NPR2_NEGATIVE: _l("NPR2 below zero")}
 
+CALL_STATUS_LABELS = {"open": _l("open"), "met": _l("met"), "closed_out": _l("closed out")}
+CLOSE_OUT_STATUS_LABELS = {"running": _l("running"), "done": _l("done"), "shortfall": _l("ended with a debt")}
+GROUND_LABELS = {"deadline": _l("the margin call's deadline passed"), "broker": _l("the risk staff's decision"),
+                 "death": _l("confirmed news of the client's death")}
+# What a running close-out waits for (the orders service's refusal codes, and the close-out's own).
+WAITING_LABELS = {"dealer": _l("the broker's dealer to execute the order"),
+                  "no_counterparty": _l("a counterparty in the book"),
+                  "not_filled": _l("a counterparty: the last order found none"),
+                  "session_closed": _l("the market to open"), "venue_closed": _l("the venue to open"),
+                  "instrument_halted": _l("trading to resume"), "no_reference_price": _l("a reference price"),
+                  "no_quote": _l("a quote from the venue"), "no_fx_rate": _l("an FX rate"),
+                  "not_tradable": _l("the instrument to be tradable"), "odd_lot": _l("a whole lot")}
+
 
 class RiskFilterForm(FlaskForm):
     """The risk list's filters, a GET form: a bad value is ignored, the list shows everyone."""
@@ -77,3 +92,14 @@ class RiskFilterForm(FlaskForm):
         if not self.validate():
             return RiskFilter()
         return RiskFilter(self.standing.data, self.category.data or None, self.q.data or None)
+
+
+class CloseOutForm(FlaskForm):
+    """Which of the client's open orders the close-out cancels: all are ticked to begin with."""
+    cancel = SelectMultipleField(_l("Cancel these open orders"), coerce=int, choices=[], validate_choice=False,
+                                 option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+
+
+class DeathForm(FlaskForm):
+    reference = StringField(_l("Document confirming it (number, date, issued by)"),
+                            validators=[InputRequired(message=_l("This field is required.")), Length(max=200)])

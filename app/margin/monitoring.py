@@ -17,12 +17,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from app.audit.services import record
 from app.brokerage.models import BrokerClient, LedgerEntry, Venue
-from app.calendar.services import business_calendar
 from app.domain import margin
+from app.domain.calendar import almaty_date
 from app.formatting import almaty_datetime, money
-from app.margin.models import CallStatus, DiscountRate, FxRate, MarginCall, MarginCursor, MarginState
+from app.margin import calls
+from app.margin.models import DiscountRate, FxRate, MarginCursor, MarginDay, MarginState
 from app.margin.risk import RiskUnavailable, client_risk
 from app.notices.services import notify
 from app.secondary.models import TRADED, Instrument, MarketTrade
@@ -30,7 +30,6 @@ from app.venues.models import VenueInstrument, VenueQuote
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
-RISK_LINK = "/cabinet/risk"
 
 
 def revalue_touched(session, at: datetime) -> int:
@@ -128,10 +127,11 @@ def evaluate(session, client: BrokerClient, at: datetime) -> margin.Standing | N
     state.s, state.m0, state.npr1, state.npr2 = (_cent(value) for value in (figures.s, figures.m0, figures.npr1,
                                                                             figures.npr2))
     session.flush()
+    _keep_day(session, client, state, at)
     if after > before:
         _worsened(session, client, figures, after, at)
     elif after == margin.Standing.OK:
-        _met(session, client, at)
+        calls.settle(session, client, at)
     return after
 
 
@@ -143,36 +143,21 @@ def _new_state(session, client: BrokerClient) -> MarginState:
 
 def _worsened(session, client: BrokerClient, figures: margin.Figures, after: margin.Standing, at: datetime) -> None:
     if after == margin.Standing.NPR2_NEGATIVE:
-        call = open_call(session, client) or _open_call(session, client, figures, at)
+        call = calls.issue(session, client, figures, at)
         _tell(session, client, "margin_call", figures, at, deadline=call.deadline)
     else:
         _tell(session, client, "margin_npr1", figures, at)
 
 
-def open_call(session, client: BrokerClient) -> MarginCall | None:
-    return session.scalar(select(MarginCall).where(MarginCall.client_id == client.id,
-                                                   MarginCall.status == CallStatus.OPEN))
-
-
-def _open_call(session, client: BrokerClient, figures: margin.Figures, at: datetime) -> MarginCall:
-    deadline = margin.margin_call_deadline(business_calendar(session, at.year), at)
-    call = MarginCall(client_id=client.id, status=CallStatus.OPEN, opened_at=at, deadline=deadline,
-                      s=_cent(figures.s), m0=_cent(figures.m0))
-    session.add(call)
+def _keep_day(session, client: BrokerClient, state: MarginState, at: datetime) -> None:
+    """The day's last figures, one row per client and Almaty day: the Risks section's chart."""
+    day = almaty_date(at)
+    row = session.scalar(select(MarginDay).where(MarginDay.client_id == client.id, MarginDay.day == day))
+    if row is None:
+        row = MarginDay(client_id=client.id, day=day)
+        session.add(row)
+    row.npr1, row.npr2, row.evaluated_at = state.npr1, state.npr2, at
     session.flush()
-    record(session, "margin_call.opened", "margin_call", call.id, None, _snapshot(call))
-    return call
-
-
-def _met(session, client: BrokerClient, at: datetime) -> None:
-    call = open_call(session, client)
-    if call is None:
-        return
-    before = _snapshot(call)
-    call.status, call.closed_at = CallStatus.MET, at
-    session.flush()
-    record(session, "margin_call.met", "margin_call", call.id, before, _snapshot(call))
-    notify(session, client.user, "margin_call_met", {}, RISK_LINK, at)
 
 
 def _tell(session, client: BrokerClient, kind: str, figures: margin.Figures, at: datetime,
@@ -182,13 +167,8 @@ def _tell(session, client: BrokerClient, kind: str, figures: margin.Figures, at:
         params = {"s": money(_cent(figures.s)), "m0": money(_cent(figures.m0)), "mx": money(_cent(figures.mx))}
         if deadline is not None:
             params["deadline"] = almaty_datetime(deadline)
-    notify(session, client.user, kind, params, RISK_LINK, at)
+    notify(session, client.user, kind, params, calls.RISK_PAGE, at)
 
 
 def _cent(value: Decimal) -> Decimal:
     return value.quantize(CENT, ROUND_HALF_UP)
-
-
-def _snapshot(call: MarginCall) -> dict:
-    return {"client_id": call.client_id, "status": call.status, "opened_at": call.opened_at,
-            "deadline": call.deadline, "s": call.s, "m0": call.m0, "closed_at": call.closed_at}

@@ -168,9 +168,68 @@ class RiskCloseOutOut(Schema):
     price = DecimalString(4, required=True, metadata={"description": "The valuation price the plan assumed, tenge."})
 
 
+class MarginCallOut(Schema):
+    id = Integer(required=True)
+    status = String(required=True, metadata={"enum": ["open", "met", "closed_out"]})
+    opened_at = AwareDateTime(required=True)
+    deadline = AwareDateTime(required=True, metadata={"description": "NPR1 must be back at or above zero by then."})
+    demanded_same_day = Boolean(required=True)
+    orders_suspended_at = AwareDateTime(allow_none=True)
+    S = DecimalString(2, attribute="s", required=True, metadata={"description": "At opening, tenge."})
+    M0 = DecimalString(2, attribute="m0", required=True)
+    closed_at = AwareDateTime(allow_none=True)
+
+
+class MarginDebtOut(Schema):
+    id = Integer(required=True)
+    amount = DecimalString(2, required=True, metadata={"description": "Tenge."})
+    due_on = String(required=True, metadata={"description": "Due by the end of this day (ISO date)."})
+    status = String(required=True, metadata={"enum": ["open", "repaid"]})
+
+
+class MarginCloseOutOut(Schema):
+    id = Integer(required=True)
+    ground = String(required=True, metadata={"enum": ["deadline", "broker", "death"]})
+    reference = String(allow_none=True)
+    status = String(required=True, metadata={"enum": ["running", "done", "shortfall"]})
+    npr1_at_start = DecimalString(2, required=True)
+    waiting = String(allow_none=True, metadata={"description": "What a running close-out waits for."})
+    waiting_code = String(allow_none=True)
+    started_at = AwareDateTime(required=True)
+    finished_at = AwareDateTime(allow_none=True)
+    order_ids = List(Integer(), required=True, metadata={"description": "Its market orders (close_out: true)."})
+
+
 class RiskClientDetailOut(RiskClientOut):
     positions = List(Nested(RiskClientPositionOut), required=True)
     money = List(Nested(RiskClientMoneyOut), required=True)
     close_out_plan = List(Nested(RiskCloseOutOut), required=True,
                           metadata={"description": "A preview: the minimal market orders the forced close-out "
-                                                   "would place now; nothing is sent."})
+                                                   "would place now (POST …/close-out executes it)."})
+    margin_call = Nested(MarginCallOut, allow_none=True, required=True)
+    debts = List(Nested(MarginDebtOut), required=True)
+    close_outs = List(Nested(MarginCloseOutOut), required=True)
+
+
+# An operation's answer is its own schema: one used both nested and as an answer would be
+# registered in the OpenAPI document twice.
+class DemandedCallOut(MarginCallOut):
+    pass
+
+
+class StartedCloseOutOut(MarginCloseOutOut):
+    pass
+
+
+class CloseOutIn(Schema):
+    cancel = List(Integer(), load_default=None, metadata={
+        "description": "The ids of the client's open orders to cancel first; omitted: all of them."})
+
+
+class DeathIn(Schema):
+    reference = String(required=True, validate=Length(min=1, max=200),
+                       metadata={"description": "The document confirming it (number, date, issued by)."})
+
+
+class SuspendedOut(Schema):
+    cancelled = Integer(required=True, metadata={"description": "How many open orders were cancelled."})

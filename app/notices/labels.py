@@ -18,6 +18,13 @@ TEXTS = {
                       "cancel your open orders and close positions at market, the minimum needed, and may "
                       "suspend your orders until then."),
     "margin_call_met": _l("Your margin call is met: NPR1 is at or above zero again."),
+    "margin_call_today": _l("Your broker demands that the margin call be met today: bring NPR1 back to zero or above by "
+                            "{deadline} (Almaty time), or your broker closes positions at market."),
+    "margin_close_out": _l("Forced close-out of your positions has begun ({ground}); NPR1 was {npr1}. Your open orders "
+                           "are cancelled and your broker sells (or buys back) at market the minimum needed."),
+    "margin_close_out_done": _l("The forced close-out is over: NPR1 is now {npr1}."),
+    "margin_debt": _l("After the forced close-out you owe your broker {amount}: pay it by the end of {due}."),
+    "order_cancelled_by_broker": _l("Your broker cancelled your order: {summary}. Reason: {reason}"),
     "category_granted": _l("You are now a special-risk client: your broker's special-risk discount rates "
                            "apply to your portfolio."),
     "category_refused": _l("Your broker refused your request for the special-risk category. Reason: {reason}"),

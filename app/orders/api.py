@@ -4,7 +4,7 @@ An order is created awaiting its signature: the answer names the document to sig
 /api/v1/cabinet/documents (an SMS code or an EDS signature); only then is it accepted.
 """
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Date, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Function, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ from app.domain.calendar import almaty_date
 from app.extensions import db
 from app.orders import reads, services
 from app.orders.checks import OrderDraft
+from app.orders.messages import summary_of
 from app.orders.models import OrderStatus
 
 bp = APIBlueprint("orders_api", __name__, url_prefix="/api/v1/cabinet", tag="Cabinet orders")
@@ -52,8 +53,12 @@ class OrderOut(Schema):
     reason = String(allow_none=True)
     valid_until = AwareDateTime()
     created_at = AwareDateTime()
-    document_id = Integer(metadata={"description": "The signed document: sign it to place the order."})
-    summary = String(attribute="document.summary", metadata={"description": "What is signed, in plain words."})
+    document_id = Integer(allow_none=True, metadata={"description": "The signed document: sign it to place the order "
+                                                                    "(none for a close-out order)."})
+    summary = Function(lambda order: summary_of(order), metadata={      # one argument: no context passed
+        "type": "string", "description": "What is signed, in plain words (a close-out order: what the broker placed)."})
+    close_out = Boolean(metadata={"description": "Placed by the broker in a forced close-out (no signature); "
+                                                 "`reason` says why."})
 
 
 class DealOut(Schema):
@@ -124,7 +129,8 @@ def order(order_id: int):
 @bp.post("/orders/<int:order_id>/cancel")
 @roles_required(*CLIENT)
 @bp.output(OrderOut)
-@bp.doc(responses={**NOT_FOUND, 422: "The order is no longer active (`order_not_active`)"})
+@bp.doc(responses={**NOT_FOUND, 422: "The order is no longer active (`order_not_active`), or the broker placed it in "
+                               "a forced close-out (`close_out_order`)"})
 def cancel(order_id: int):
     """Cancel an active order; what was filled before stays filled"""
     found = reads.own_order(db.session, order_id, api_client())

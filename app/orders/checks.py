@@ -56,9 +56,15 @@ def pre_trade_check(session, client: BrokerClient, tradable: Tradable, draft: Or
     if draft.side not in ("buy", "sell") or draft.type not in ("limit", "market"):
         raise rules.refuse("bad_order")
     lots = rules.check_lots(draft.lots)
-    priced = _kase(session, tradable, draft, lots, at) if tradable.is_kase else _external(session, tradable, draft, lots, at)
+    priced = venue_check(session, tradable, draft, lots, at)
     verdict = check_cover(session, client, tradable, draft, lots, priced, at)
     return replace(priced, npr1_after=verdict.npr1_after)
+
+
+def venue_check(session, tradable: Tradable, draft: OrderDraft, lots: int, at: datetime) -> Priced:
+    """The venue's own rules and the order's price, without the client's cover: a forced
+    close-out's order is the broker's and lowers the client's risk."""
+    return _kase(session, tradable, draft, lots, at) if tradable.is_kase else _external(session, tradable, draft, lots, at)
 
 
 def check_cover(session, client: BrokerClient, tradable: Tradable, draft: OrderDraft, lots: int, priced: Priced,

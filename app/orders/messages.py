@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from flask_babel import LazyString
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.domain.client_orders import OrderRefusal
@@ -30,6 +30,8 @@ MESSAGES = {
     "not_awaiting_signature": _l("This order is not waiting for a signature."),
     "order_day_over": _l("The order's day is over; place it again."),
     "order_not_active": _l("The order is no longer active."),
+    "close_out_order": _l("Your broker placed this order in a forced close-out: it cannot be cancelled from the "
+                          "cabinet."),
     "fill_lots": _l("A fill is 1 to %(remaining)s lots (what is left of the order)."),
     "fill_worse_than_limit": _l("The fill price is worse for the client than the order's limit %(limit)s."),
     "fill_above_block": _l("The fill costs more than the order blocked; reject the order or fill fewer lots."),
@@ -65,5 +67,17 @@ def tell(session, order, kind: str, at: datetime, **params) -> None:
     """A notice to the client in the cabinet and by e-mail (app.notices)."""
     from app.notices.services import notify
     filled = {"filled": str(order.filled_lots), "lots": str(order.lots)}
-    notify(session, order.client.user, kind, {"summary": order.document.summary, **filled, **params},
-           f"/cabinet/orders/{order.id}", at)
+    summary = summary_of(order, order.client.user.locale or "ru")
+    notify(session, order.client.user, kind, {"summary": summary, **filled, **params}, f"/cabinet/orders/{order.id}", at)
+
+
+def summary_of(order, locale: str | None = None) -> str:
+    """What the client signed; a close-out order (the broker's, unsigned) described in `locale`,
+    else in the reader's language."""
+    if order.document is not None:
+        return order.document.summary
+    from app.orders.services import summary
+    if locale is None:
+        return summary(order)
+    with force_locale(locale):
+        return summary(order)

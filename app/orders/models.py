@@ -1,6 +1,7 @@
 """Client orders and their fills.
 
-An order is drafted and signed (it is never executed unsigned); once accepted it blocks money
+An order is drafted and signed (a client's order is never executed unsigned; the broker's
+forced close-out places orders of its own, marked `close_out`); once accepted it blocks money
 (a buy) or securities (a sell) until it is filled, cancelled, rejected or expires at the end of
 its day. A fill is final: it posts to the client's ledger when it is recorded.
 """
@@ -8,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.brokerage.models import BrokerClient
@@ -75,9 +76,12 @@ class ClientOrder(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Placed by the broker in a forced close-out (seed 003), unsigned: `reason` says why.
+    close_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    close_out_id: Mapped[int | None] = mapped_column(ForeignKey("margin_close_outs.id"), index=True)
 
     client: Mapped[BrokerClient] = relationship()
-    document: Mapped[SignedDocument] = relationship()
+    document: Mapped[SignedDocument | None] = relationship()
 
     @property
     def quantity(self) -> int:

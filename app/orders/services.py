@@ -24,7 +24,7 @@ from app.domain.market import MarketRefusal
 from app.margin.risk import RiskUnavailable, client_risk
 from app.formatting import money, quantity, short_date
 from app.orders import instruments, messages
-from app.orders.checks import OrderDraft, pre_trade_check
+from app.orders.checks import OrderDraft, pre_trade_check, venue_check
 from app.orders.models import LIVE_STATUSES, ClientFill, ClientOrder, OrderSide, OrderStatus
 from app.secondary import services as market
 from app.secondary.commands import CancelOrder, PlaceOrder
@@ -129,7 +129,8 @@ def last_day(order: ClientOrder) -> str:
 def snapshot(order: ClientOrder) -> dict:
     return {"client_id": order.client_id, "venue": order.venue, "code": order.code, "side": order.side,
             "type": order.type, "price": order.price, "lots": order.lots, "filled_lots": order.filled_lots,
-            "status": order.status, "reason": order.reason, "market_order_id": order.market_order_id}
+            "status": order.status, "reason": order.reason, "market_order_id": order.market_order_id,
+            "close_out": order.close_out}
 
 
 def _change(session, order: ClientOrder, action: str, **values) -> None:
@@ -202,10 +203,11 @@ MARKET_FINAL = {"filled": OrderStatus.FILLED, "cancelled": OrderStatus.CANCELLED
                 "expired": OrderStatus.EXPIRED}
 
 
-def sync(session, orders: list[ClientOrder], at: datetime, cancelled: OrderStatus = OrderStatus.CANCELLED) -> int:
+def sync(session, orders: list[ClientOrder], at: datetime, cancelled: OrderStatus = OrderStatus.CANCELLED,
+         by: User | None = None, reason: str | None = None) -> int:
     """Post the trades of these orders not yet posted and take over the matcher's final status
-    (`cancelled`: what a cancel in the book means here — the client's, or the day's end);
-    the number of fills posted. One query for the trades, one for the orders' states."""
+    (`cancelled`: what a cancel in the book means here — the client's, or the day's end; `by` and
+    `reason`: who cancelled it and why); the number of fills posted. One query for the trades, one for the orders' states."""
     by_market = {order.market_order_id: order for order in orders if order.market_order_id and order.is_live}
     if not by_market:
         return 0
@@ -226,9 +228,10 @@ def sync(session, orders: list[ClientOrder], at: datetime, cancelled: OrderStatu
     states = dict(session.execute(select(MarketOrder.id, MarketOrder.status).where(MarketOrder.id.in_(by_market))).all())
     for market_id, order in by_market.items():
         final = MARKET_FINAL.get(states.get(market_id))
-        final = cancelled if states.get(market_id) == "cancelled" else final
+        was_cancelled = states.get(market_id) == "cancelled"
+        final = cancelled if was_cancelled else final
         if final is not None and order.is_live and final != OrderStatus.FILLED:
-            _close(session, order, final, at, None)
+            _close(session, order, final, at, by if was_cancelled else None, reason if was_cancelled else None)
     return count
 
 
@@ -260,7 +263,9 @@ def _fill(session, order: ClientOrder, lots: int, price: Decimal, amount: Decima
 def _close(session, order: ClientOrder, status: OrderStatus, at: datetime, by: User | None,
            reason: str | None = None) -> None:
     was_accepted = order.accepted_at is not None
-    _change(session, order, str(status), status=status, closed_at=at, closed_by_id=by and by.id, reason=reason)
+    # A close-out order keeps the reason it was placed for when the market ends it.
+    _change(session, order, str(status), status=status, closed_at=at, closed_by_id=by and by.id,
+            reason=reason if reason is not None else order.reason)
     if not was_accepted:
         return      # a draft never signed: nothing to tell
     if status == OrderStatus.EXPIRED:
@@ -279,15 +284,59 @@ def cancel(session, order: ClientOrder, user: User, at: datetime) -> None:
     """While the order is active; what was filled before stays filled."""
     if not order.is_live:
         raise messages.refusal(rules.refuse("order_not_active"))
+    if order.close_out:
+        raise messages.refusal(rules.refuse("close_out_order"))
+    _cancel(session, order, user, at)
+
+
+def _cancel(session, order: ClientOrder, by: User | None, at: datetime, reason: str | None = None) -> bool:
+    """True when the order was still live and is now cancelled."""
     if order.market_order_id is not None:
         try:
-            market.execute(session, CancelOrder(order.market_order_id, order.firm_id, user.id))
+            market.execute(session, CancelOrder(order.market_order_id, order.firm_id, by and by.id))
         except MarketError:
             pass   # already filled or ended in the book: the sync below says which
-        sync(session, [order], at)
+        sync(session, [order], at, by=by, reason=reason)
     session.refresh(order, with_for_update=True)
-    if order.is_live:
-        _close(session, order, OrderStatus.CANCELLED, at, user)
+    if not order.is_live:
+        return order.status == OrderStatus.CANCELLED and order.closed_at == at
+    _close(session, order, OrderStatus.CANCELLED, at, by, reason)
+    return True
+
+
+# --- the broker acts: margin calls and forced close-out (seed 003) --------------------------------
+
+def cancel_for_broker(session, order: ClientOrder, by: User | None, reason: str, at: datetime) -> bool:
+    """The broker cancels a client's live order (`by` None: the worker, at a margin call's
+    deadline); the client is told why. False when it had ended already."""
+    if not order.is_live or not _cancel(session, order, by, at, reason):
+        return False
+    messages.tell(session, order, "order_cancelled_by_broker", at, reason=reason)
+    return True
+
+
+def place_close_out(session, client: BrokerClient, tradable: instruments.Tradable, side: str, lots: int,
+                    close_out_id: int, reason: str, at: datetime) -> ClientOrder:
+    """A market order of a forced close-out: the broker's, so unsigned and without the cover
+    check (it lowers the client's risk), accepted at once. On the desk's market it is routed into
+    the matcher (filled or killed there at once); for an external venue it waits in the firm's
+    dealing queue, marked as a close-out. Raises OrderRefusal / MarketRefusal when the venue takes
+    no order now (closed, halted, no quote)."""
+    draft = OrderDraft(tradable.venue, tradable.code, side, "market", lots)
+    priced = venue_check(session, tradable, draft, lots, at)
+    order = ClientOrder(client_id=client.id, firm_id=client.firm_id, venue=tradable.venue, code=tradable.code,
+                        currency=tradable.currency, side=side, type="market", price=None, lots=lots,
+                        lot_size=tradable.lot_size, filled_lots=0, block_per_lot=priced.block_per_lot,
+                        amount=priced.amount, status=OrderStatus.ACTIVE, reason=reason[:500],
+                        valid_until=rules.end_of_day(at), instrument_id=tradable.market and tradable.market.id,
+                        settlement_code=priced.settlement_code, created_at=at, accepted_at=at, close_out=True,
+                        close_out_id=close_out_id)
+    session.add(order)
+    session.flush()
+    record(session, "client_order.close_out_placed", "client_order", order.id, None, snapshot(order))
+    if tradable.is_kase:
+        route(session, order, at)
+    return order
 
 
 # --- the broker's dealer (external venues) --------------------------------------------------------
@@ -340,7 +389,8 @@ def expire_due(session, at: datetime) -> int:
     """The day is over: unfilled orders expire (an order in the book is cancelled there first),
     and drafts never signed expire with their document."""
     count = 0
-    due = select(ClientOrder).join(SignedDocument, SignedDocument.id == ClientOrder.document_id).where(
+    # An outer join: a close-out order has no document, and expires with its day too.
+    due = select(ClientOrder).outerjoin(SignedDocument, SignedDocument.id == ClientOrder.document_id).where(
         (ClientOrder.status.in_(LIVE_STATUSES) & (ClientOrder.valid_until <= at))
         | ((ClientOrder.status == OrderStatus.AWAITING_SIGNATURE)
            & ((ClientOrder.valid_until <= at) | (SignedDocument.expires_at <= at))))

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.formatting import money
 from app.orders import exports, instruments, reads, services
 from app.orders.checks import venue_hours
+from app.orders.messages import summary_of
 from app.orders.forms import ORDER_STATUS_LABELS, ActionForm, OrderForm, OrderPeriodForm
 from app.pages import apply, form_errors_text, show_error
 from app.refusals import Refusal
@@ -32,6 +33,12 @@ CENT = Decimal("0.01")
 def vocabulary() -> dict:
     return {"VENUES": VENUE_LABELS, "SIDES": SIDE_LABELS, "TYPES": TYPE_LABELS, "ORDER_STATUS": ORDER_STATUS_LABELS,
             "order_last_day": services.last_day}
+
+
+@bp.app_context_processor
+def order_words() -> dict:
+    """An order's summary on any page that lists orders (the cabinet's home, the dealing queue)."""
+    return {"order_summary": summary_of}
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])

@@ -118,7 +118,11 @@ def test_the_drill_down_previews_the_minimal_close_out(alpha, log_in):
     assert page.status_code == 200
     text = unescape(page.text)
     assert 'data-testid="close-out-order" data-code="KZTK" data-quantity="4"' in text
-    assert "A preview only" in text and "<form" not in text.split('data-testid="close-out-preview"')[1]
+    assert "The minimal market orders, whole lots" in text and 'data-testid="close-out-execute"' in text
+    # The back office reads the same page without the risk staff's actions.
+    read_only = unescape(log_in(alpha["office"]).get(f"{PAGE}/{aset.id}").text)
+    assert 'data-testid="close-out-order" data-code="KZTK"' in read_only and "close-out-execute" not in read_only
+    http = log_in(alpha["risk"])
     assert "-25,000.00" in text and "12,500.00" in text
     body = http.get(f"{API}/{aset.id}").json
     assert body["close_out_plan"] == [{"venue": "kase", "code": "KZTK", "side": "sell", "quantity": 4, "lots": 4,
