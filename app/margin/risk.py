@@ -145,7 +145,9 @@ def _kase_units(session, codes: list[str], fx: dict[str, Decimal], at: datetime)
     instruments = {item.id: item for item in session.scalars(select(Instrument).where(Instrument.code.in_(codes)))}
     last = _last_trades(session, list(instruments), almaty_date(at))
     references = {}
-    for row in session.scalars(select(ReferencePrice).where(ReferencePrice.instrument_id.in_(instruments))
+    # The newest reference price up to today: the exchange may have set later days' already.
+    for row in session.scalars(select(ReferencePrice).where(ReferencePrice.instrument_id.in_(instruments),
+                                                            ReferencePrice.trading_day <= almaty_date(at))
                                .order_by(ReferencePrice.trading_day)):
         references[row.instrument_id] = row
     units = {}

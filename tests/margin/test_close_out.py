@@ -18,6 +18,7 @@ from app.extensions import db
 from app.margin.models import CloseOut, MarginDebt
 from app.margin.risk import client_risk
 from app.orders.models import ClientOrder, OrderStatus
+from app.secondary import reference
 from app.venues import services as venues
 from tests.margin.cast import (THURSDAY, as_client, calls_of, count, desk, kase, log_in, make_client,  # noqa: F401
                                market_cast, notices, round_)
@@ -266,3 +267,11 @@ def test_the_risk_staff_act_through_the_api_too(desk, round_, app, as_client, is
         # another firm's client does not exist for Alpha's staff
         answer = client.post(f"/api/v1/brokerage/risk/clients/{other.id}/{action}", json=body, headers=staff)
         assert answer.status_code == 404, action
+
+
+def test_a_reference_price_set_for_a_later_day_does_not_value_today(desk, round_):
+    """The exchange may publish the coming days' reference prices ahead: today counts with today's."""
+    before = figures_of(desk.client)
+    reference.set_reference_price(db.session, desk.cast["share"], THURSDAY, Decimal("1000"))
+    db.session.commit()
+    assert figures_of(desk.client) == before
