@@ -1,16 +1,18 @@
-"""The back office's forms: a new client, a deposit, the client list's search."""
+"""The back office's forms: a new client, a deposit, the client list's search, income on a security."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, EmailField, SelectChoice, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.brokerage.models import Currency, Venue
+from app.brokerage.income import IncomeEntry
 from app.brokerage.services import ClientEntry
 
 VENUE_LABELS = {Venue.KASE: _l("KASE (this desk's market)"), Venue.AIX: _l("AIX"),
                 Venue.INTERNATIONAL: _l("International")}
 CLIENT_STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "closed": _l("Agreement ended")}
-LEDGER_SOURCE_LABELS = {"deposit": _l("Deposit"), "deal": _l("Deal"), "fee": _l("Fee"), "withdrawal": _l("Withdrawal")}
+LEDGER_SOURCE_LABELS = {"deposit": _l("Deposit"), "deal": _l("Deal"), "fee": _l("Fee"), "withdrawal": _l("Withdrawal"),
+                        "income": _l("Coupon or dividend")}
 
 
 class ClientForm(FlaskForm):
@@ -43,3 +45,20 @@ class ClientSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name, IIN or agreement"), validators=[Optional(), Length(max=100)])
+
+
+class IncomeForm(FlaskForm):
+    """A coupon or dividend paid on a security: per security, to the holders on the record day."""
+    venue = SelectField(_l("Trading venue"), choices=[SelectChoice(str(venue), label)
+                                                      for venue, label in VENUE_LABELS.items()])
+    code = StringField(_l("Instrument code"), validators=[DataRequired(), Length(max=20)])
+    kind = SelectField(_l("Income"), choices=[SelectChoice("coupon", _l("Coupon")),
+                                              SelectChoice("dividend", _l("Dividend"))])
+    per_unit = DecimalField(_l("Per security"), places=None, validators=[DataRequired()])
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(str(c), str(c)) for c in Currency])
+    record_day = DateField(_l("Record day"), validators=[DataRequired()])
+    reference = StringField(_l("Issuer's notice or payment reference"), validators=[Optional(), Length(max=40)])
+
+    def entry(self) -> IncomeEntry:
+        return IncomeEntry(self.venue.data, self.code.data, self.kind.data, self.per_unit.data, self.currency.data,
+                           self.record_day.data, self.reference.data)

@@ -36,6 +36,7 @@ class LedgerSource(StrEnum):
     DEAL = "deal"
     FEE = "fee"
     WITHDRAWAL = "withdrawal"
+    INCOME = "income"            # a coupon or dividend: credited to holders, withheld from shorts
 
 
 class BrokerClient(db.Model):

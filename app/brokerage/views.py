@@ -1,4 +1,5 @@
-"""The back office's pages: clients, a client's ledger and deposits, the reconciliation."""
+"""The back office's pages: clients, a client's ledger and deposits, income on securities, the
+reconciliation."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,9 +7,9 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.auth.services import IdentityError
-from app.brokerage import reads, services
+from app.brokerage import income, reads, services
 from app.brokerage.forms import (CLIENT_STATUS_LABELS, LEDGER_SOURCE_LABELS, VENUE_LABELS, ClientForm, ClientSearchForm,
-                                 DepositForm)
+                                 DepositForm, IncomeForm)
 from app.brokerage.reconciliation import reconcile
 from app.clock.services import now
 from app.extensions import db
@@ -79,6 +80,25 @@ def _client_page(found, form: DepositForm, status: int = 200):
     return render_template("brokerage/client.html", client=found, form=form,
                            balances=services.balances(db.session, [found]).get(found.id, []),
                            ledger=reads.ledger_of(db.session, found)), status
+
+
+@bp.route("/income", methods=["GET", "POST"])
+@roles_required(*OFFICE)
+def record_income():
+    """A coupon or dividend: credited to the holders, withheld from clients short of it."""
+    form = IncomeForm()
+    if form.validate_on_submit():
+        try:
+            run = income.record_income(db.session, current_user.organisation, form.entry(), current_user, now())
+        except services.BrokerageError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            flash(_("Income posted: credited to %(credited)s clients (%(paid)s), withheld from %(withheld)s "
+                    "clients short of it (%(kept)s).", credited=run.credited, paid=run.total_credited,
+                    withheld=run.withheld, kept=run.total_withheld), "success")
+            return redirect(url_for("brokerage.record_income"))
+    return render_template("brokerage/income.html", form=form), 422 if form.errors else 200
 
 
 def _field_error(form, error) -> None:

@@ -41,6 +41,7 @@ NAV_ITEMS = (
     NavItem("cabinet.home", _l("My cabinet")),
     NavItem("brokerage.clients", _l("Clients")),
     NavItem("brokerage.reconciliation", _l("Reconciliation")),
+    NavItem("brokerage.record_income", _l("Coupons and dividends")),
     NavItem("withdrawals_office.queue", _l("Withdrawals")),
     NavItem("venues.index", _l("Venues")),
     NavItem("risk_clients.index", _l("Clients' risk")),

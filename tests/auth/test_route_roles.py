@@ -213,6 +213,7 @@ EXPECTED = {
     "brokerage.new_client": OFFICE,
     "brokerage.client": OFFICE,
     "brokerage.deposit": OFFICE,
+    "brokerage.record_income": OFFICE,
     "brokerage.reconciliation": OFFICE,
     "brokerage_api.reconciliation": OFFICE,
     "cabinet.home": CLIENT,
