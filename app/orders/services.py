@@ -175,6 +175,11 @@ def aggregated_account(session, firm_id: int) -> TradingAccount | None:
         TradingAccount.is_active.is_(True)).order_by(TradingAccount.id).limit(1))
 
 
+def market_key(order: ClientOrder) -> str:
+    """The order's idempotency key in the matcher; a forced close-out's order is marked in it."""
+    return f"{'close-out' if order.close_out else 'client'}-order-{order.id}"
+
+
 def route(session, order: ClientOrder, at: datetime) -> None:
     """Into the matcher on the firm's aggregated client account with the client's code. The
     idempotency key makes a retry (the worker's, after a crash here) the same order, not a twin."""
@@ -184,7 +189,7 @@ def route(session, order: ClientOrder, at: datetime) -> None:
         return
     command = PlaceOrder(order.firm_id, account.id, order.instrument_id, order.settlement_code, order.side,
                          order.type, order.lots, order.price, order.client.client_code, None,
-                         order.client.user_id, f"client-order-{order.id}")
+                         order.client.user_id, market_key(order))
     try:
         ack = market.execute(session, command)
     except MarketError as error:

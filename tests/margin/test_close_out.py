@@ -18,6 +18,7 @@ from app.extensions import db
 from app.margin.models import CloseOut, MarginDebt
 from app.margin.risk import client_risk
 from app.orders.models import ClientOrder, OrderStatus
+from app.secondary.models import JournalEntry, MarketOrder
 from app.secondary import reference
 from app.venues import services as venues
 from tests.margin.cast import (THURSDAY, as_client, calls_of, count, desk, kase, log_in, make_client,  # noqa: F401
@@ -64,6 +65,9 @@ def test_the_worker_closes_out_at_the_deadline_with_the_minimal_whole_lots(desk,
     assert len(notices(desk.client, "margin_close_out")) == 1 and len(notices(desk.client, "order_filled")) == 1
     placed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "client_order.close_out_placed"))
     assert '"close_out": true' in placed.after
+    # Marked in the matcher's journal too, under the client's code.
+    journal = db.session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == f"close-out-order-{order.id}"))
+    assert journal is not None and db.session.get(MarketOrder, order.market_order_id).client_code == desk.client.client_code
 
     round_()                                       # nothing more to do: no second order
     assert len(close_out_orders(desk.client)) == 1
