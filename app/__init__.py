@@ -67,8 +67,8 @@ def register_blueprints(app: APIFlask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api import register_api
     from app.api.views import bp as api_bp
-    from app.auctions.api import bp as auctions_api_bp
-    from app.auctions.views import bp as auctions_bp
+    from app.auctions.routes import api_bp as auctions_api_bp
+    from app.auctions.routes import bp as auctions_bp
     from app.audit.views import bp as audit_bp
     from app.auth.api import bp as auth_api_bp
     from app.auth.views import bp as auth_bp
@@ -111,8 +111,8 @@ def register_blueprints(app: APIFlask) -> None:
     from app.secondary.repo_views import bp as market_repo_bp
     from app.secondary.staff_views import bp as market_staff_bp
     from app.secondary.views import bp as market_bp
-    from app.subscriptions.api import bp as subscriptions_api_bp
-    from app.subscriptions.views import bp as subscriptions_bp
+    from app.subscriptions.routes import api_bp as subscriptions_api_bp
+    from app.subscriptions.routes import bp as subscriptions_bp
     from app.notices.api import bp as notices_api_bp
     from app.notices.views import bp as notices_bp
     from app.withdrawals.api import bp as withdrawals_api_bp

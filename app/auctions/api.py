@@ -8,67 +8,22 @@ until announced. Who reads what is decided in app.auctions.access, as for the pa
 """
 from decimal import Decimal
 
-from apiflask import APIBlueprint
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api.errors import ApiError, refusals
 from app.auctions import access, results, services
+from app.auctions.blueprint import api_bp as bp
+from app.auctions.loaders import BIDDERS, ERRORS, INITIATORS, current_auction, managed_auction, not_found, refreshed
 from app.auctions import schemas as s
 from app.auctions.labels import status_label
-from app.auctions.models import Auction, AuctionStatus, Bid, Deal
+from app.auctions.models import Auction, AuctionStatus, Deal
 from app.auth.access import any_role, roles_required
 from app.auth.roles import STAFF_ROLES
 from app.clock.services import now
 from app.extensions import db
-from app.transaction import is_read
 
-bp = APIBlueprint("auctions_api", __name__, url_prefix="/api/v1/auctions", tag="Auctions")
 STAFF = tuple(sorted(STAFF_ROLES))
-INITIATORS, BIDDERS = access.INITIATORS, access.BIDDERS
-ERRORS = {404: "No such auction, or not visible to you", 409: "The auction's status does not allow this",
-          422: "Refused: `code` names the rule, `details.json` the field"}
-
-
-# --- access ----------------------------------------------------------------------------------------
-
-def not_found(message=None) -> ApiError:
-    return ApiError(404, "not_found", str(message or _("There is no such auction.")))
-
-
-def refreshed() -> None:
-    """Windows that have ended show as closed: a read derives it, a change stores it."""
-    results.advance_due(db.session, now(), store=not is_read())
-
-
-def current_auction(auction_id: int) -> Auction:
-    auction = db.session.get(Auction, auction_id)
-    if auction is None or not access.can_read(auction, current_user):
-        raise not_found()
-    return results.up_to_date(db.session, auction, now(), store=not is_read())
-
-
-def managed_auction(auction_id: int, staff_too: bool = True) -> Auction:
-    """The initiator's own auction (and, with `staff_too`, any auction for staff); to anyone
-    else it does not exist."""
-    auction = current_auction(auction_id)
-    if not (access.is_initiator(auction, current_user) or (staff_too and access.is_staff(current_user))):
-        raise not_found()
-    return auction
-
-
-def own_bid(auction: Auction, bid_id: int) -> Bid:
-    bid = db.session.get(Bid, bid_id)
-    if bid is None or bid.auction_id != auction.id or bid.organisation_id != current_user.organisation_id:
-        raise not_found(_("There is no such bid."))
-    return bid
-
-
-def controlled_bid(auction: Auction, bid_id: int) -> Bid:
-    bid = db.session.get(Bid, bid_id)
-    if bid is None or bid.auction_id != auction.id or bid.custodian_id != current_user.organisation_id:
-        raise not_found(_("There is no such bid."))
-    return bid
 
 
 def require_closed(auction: Auction) -> None:
@@ -327,7 +282,3 @@ def settle(auction_id: int, data: dict):
         raise ApiError(422, "not_a_participant", _("Some fields are not valid."), {"json": {
             "short_organisation_ids": [_("Name only participants that have deals in this auction.")]}})
     return applied(auction, lambda: results.settle(db.session, auction, short, now()))
-
-
-# The bid endpoints live beside this module; importing them registers their routes.
-from app.auctions import bid_api  # noqa: E402,F401

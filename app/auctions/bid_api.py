@@ -1,5 +1,5 @@
 """JSON API of bids: sealed to their firm, idempotent on submission, confirmed by custodians.
-Same blueprint and rules as app.auctions.api."""
+Same blueprint and rules as app.auctions.api (app.auctions.blueprint, loaders)."""
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from app.api.errors import ApiError, refusals
 from app.auctions import bidding
 from app.auctions import schemas as s
-from app.auctions.api import BIDDERS, ERRORS, bp, controlled_bid, current_auction, own_bid
+from app.auctions.blueprint import api_bp as bp
+from app.auctions.loaders import BIDDERS, ERRORS, controlled_bid, current_auction, own_bid
 from app.auctions.models import Auction, Bid
 from app.auth.access import roles_required
 from app.auth.roles import Role

@@ -9,7 +9,8 @@ from app.auctions.forms import ActionForm, BidForm, NoteForm
 from app.auctions.models import Bid
 from app.auctions.page import custodian_choices
 from app.auctions.services import AuctionError
-from app.auctions.views import bp, load, refreshed
+from app.auctions.blueprint import bp
+from app.auctions.loaders import load, refreshed
 from app.pages import apply, form_errors_text
 from app.auth.access import roles_required
 from app.auth.roles import Role

@@ -10,7 +10,8 @@ from app.auctions import access, documents, registers, results
 from app.auctions.forms import ActionForm, DecisionForm, ExploreForm
 from app.auctions.models import AuctionStatus, Deal, DealRegisterFile, DealStatus, Notice
 from app.auctions.services import AuctionError
-from app.auctions.views import bp, load, refreshed
+from app.auctions.blueprint import bp
+from app.auctions.loaders import load, refreshed
 from app.pages import apply, show_error
 from app.auth.access import any_role, public, roles_required
 from app.auth.roles import Role

@@ -1,41 +1,22 @@
 """Auction pages: the list, filing, the exchange's review, cancel and postpone, the auction page."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auctions import access, services
+from app.auctions.blueprint import bp
+from app.auctions.loaders import load, refreshed
 from app.auctions.forms import NoteForm, PostponeForm, application_form, fill_application_form
-from app.auctions.labels import LABELS, STATUS_TONES
 from app.auctions.page import auction_page
-from app.auctions.results import advance_due, up_to_date
 from app.auth.access import any_role, roles_required
 from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
-from app.transaction import is_read
 from app.pages import apply, show_error
 
-bp = Blueprint("auctions", __name__, url_prefix="/auctions")
 STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
 INITIATORS = (Role.MINFIN, Role.ISSUER)
-
-
-@bp.context_processor
-def vocabulary() -> dict:
-    return {"L": LABELS, "STATUS_TONES": STATUS_TONES}
-
-
-def refreshed() -> None:
-    """Windows that have ended show as closed: a read derives it, a change stores it."""
-    advance_due(db.session, now(), store=not is_read())
-
-
-def load(auction_id: int):
-    auction = services.get_auction(db.session, auction_id)
-    if auction is None or not access.can_read(auction, current_user):
-        abort(404)
-    return up_to_date(db.session, auction, now(), store=not is_read())
 
 
 @bp.route("/")
@@ -139,7 +120,3 @@ def postpone(auction_id: int):
 
 def _apply(form, auction, operation, done):
     return apply(form, operation, done, url_for("auctions.detail", auction_id=auction.id))
-
-
-# The other pages of the blueprint live beside this module; importing them registers their routes.
-from app.auctions import bid_views, result_views  # noqa: E402,F401

@@ -7,7 +7,6 @@ refusal. What the caller may not see answers 404, never 403: an application is i
 sealed to their firm. Who reads what is decided in app.subscriptions.access, as for the pages.
 """
 
-from apiflask import APIBlueprint
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,38 +16,19 @@ from app.auth.access import any_role, roles_required
 from app.auth.roles import STAFF_ROLES, Role
 from app.clock.services import now
 from app.extensions import db
-from app.transaction import is_read
 from app.subscriptions import access, bidding, results, services
 from app.subscriptions import schemas as s
+from app.subscriptions.blueprint import api_bp as bp
+from app.subscriptions.loaders import ERRORS, MEMBERS, bid_row, current_subscription, not_found, refreshed
 from app.subscriptions.labels import status_label
 from app.subscriptions.models import Subscription, SubscriptionBid, SubscriptionBidStatus, SubscriptionDeal
 from app.subscriptions.services import OfferingTerms
 
-bp = APIBlueprint("subscriptions_api", __name__, url_prefix="/api/v1/subscriptions", tag="Subscriptions")
 STAFF = tuple(sorted(STAFF_ROLES))
-MEMBERS = access.MEMBERS
 SELLERS = (*MEMBERS, Role.MINFIN)
-ERRORS = {404: "No such subscription, or not visible to you", 409: "The subscription's status does not allow this",
-          422: "Refused: `code` names the rule, `details.json` the field"}
 
 
-# --- access ----------------------------------------------------------------------------------------
-
-def not_found(message=None) -> ApiError:
-    return ApiError(404, "not_found", str(message or _("There is no such subscription.")))
-
-
-def refreshed() -> None:
-    """Windows that have ended show as closed: a read derives it, a change stores it."""
-    results.advance_due(db.session, now(), store=not is_read())
-
-
-def current_subscription(subscription_id: int) -> Subscription:
-    subscription = services.get_subscription(db.session, subscription_id)
-    if subscription is None or not access.can_read(subscription, current_user):
-        raise not_found()
-    return results.up_to_date(db.session, subscription, now(), store=not is_read())
-
+# --- access ---------------------------------------------------------------------------------------
 
 def confidential_subscription(subscription_id: int) -> Subscription:
     """Seller, issuer and staff; to anyone else it does not exist."""
@@ -86,12 +66,6 @@ def describe(subscription: Subscription) -> dict:
     phase = bidding.phase(subscription, now()) if subscription.announced_at is not None else None
     row.update(status_label=status_label(subscription.status), phase=phase,
                review_note=subscription.review_note if access.reads_registers(subscription, current_user) else None)
-    return row
-
-
-def bid_row(bid: SubscriptionBid, details: bool = True) -> dict:
-    row = {name: getattr(bid, name) for name in s.OfferingBidOut._declared_fields}
-    row["investor_details"] = bid.investor_details if details else None
     return row
 
 
@@ -328,7 +302,3 @@ def settle(subscription_id: int):
     """Record settlement (App.8 §11–12); the results are published unless the placement is private"""
     subscription = current_subscription(subscription_id)
     return applied(subscription, lambda: results.settle(db.session, subscription, now()))
-
-
-# The bid endpoints live beside this module; importing them registers their routes.
-from app.subscriptions import bid_api  # noqa: E402,F401

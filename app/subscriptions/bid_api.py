@@ -13,7 +13,8 @@ from app.clock.services import now
 from app.extensions import db
 from app.subscriptions import bidding, results
 from app.subscriptions import schemas as s
-from app.subscriptions.api import ERRORS, MEMBERS, bid_row, bp, current_subscription, not_found, refreshed
+from app.subscriptions.blueprint import api_bp as bp
+from app.subscriptions.loaders import ERRORS, MEMBERS, bid_row, current_subscription, not_found, refreshed
 from app.subscriptions.models import Subscription, SubscriptionBid
 
 CUSTODIAN = Role.COLLATERAL_CONTROLLER

@@ -14,7 +14,8 @@ from app.subscriptions.forms import ActionForm, BidForm, DetailsForm
 from app.subscriptions.models import SubscriptionBid
 from app.subscriptions.services import OfferingError
 from app.pages import apply, form_errors_text
-from app.subscriptions.views import bp, load, refreshed
+from app.subscriptions.blueprint import bp
+from app.subscriptions.loaders import load, refreshed
 
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)
 

@@ -18,7 +18,8 @@ from app.subscriptions.models import (MemberNotification, RegisterExport, Subscr
                                       SubscriptionDeal)
 from app.subscriptions.services import OfferingError
 from app.pages import apply
-from app.subscriptions.views import bp, load
+from app.subscriptions.blueprint import bp
+from app.subscriptions.loaders import load
 
 STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
 CONFIDENTIAL = (Role.EXCHANGE_STAFF, Role.ADMIN, Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN, Role.ISSUER)

@@ -1,7 +1,7 @@
 """Subscription pages: the list, filing, the exchange's check and consent, the offering page."""
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,32 +14,15 @@ from app.auth.models import Organisation
 from app.auth.roles import OrganisationKind, Role
 from app.clock.services import now
 from app.extensions import db
-from app.transaction import is_read
 from app.pages import apply, show_error
 from app.subscriptions import access, bidding, results, services
+from app.subscriptions.blueprint import bp
+from app.subscriptions.loaders import load, refreshed
 from app.subscriptions.forms import ActionForm, BidForm, NoteForm, OfferingForm, local
-from app.subscriptions.labels import LABELS, STATUS_TONES
 from app.subscriptions.models import SubscriptionNotice, SubscriptionStatus
 
-bp = Blueprint("subscriptions", __name__, url_prefix="/subscriptions")
 STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
 SELLERS = (Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN)
-
-
-@bp.context_processor
-def vocabulary() -> dict:
-    return {"S": LABELS, "S_TONES": STATUS_TONES}
-
-
-def refreshed() -> None:
-    """Windows that have ended show as closed: a read derives it, a change stores it."""
-    results.advance_due(db.session, now(), store=not is_read())
-
-def load(subscription_id: int):
-    subscription = services.get_subscription(db.session, subscription_id)
-    if subscription is None or not access.can_read(subscription, current_user):
-        abort(404)
-    return results.up_to_date(db.session, subscription, now(), store=not is_read())
 
 
 @bp.route("/")
@@ -178,7 +161,3 @@ def notice(notice_id: int):
         abort(404)
     outcome = results.counts(db.session, row.subscription)
     return render_template("subscriptions/notice.html", notice=row, subscription=row.subscription, counts=outcome)
-
-
-
-from app.subscriptions import bid_views, result_views  # noqa: E402,F401

@@ -21,7 +21,7 @@ from app.margin.categories import reads, services
 from app.margin.categories.models import CategoryRequest, Qualification, RequestStatus
 from app.margin.models import MarginCategory
 
-cabinet_bp = APIBlueprint("cabinet_category_api", __name__, url_prefix="/api/v1/cabinet/risk", tag="Cabinet risk")
+cabinet_bp = APIBlueprint("cabinet_category_api", __name__, url_prefix="/api/v1/cabinet/risk", tag="Cabinet category")
 bp = APIBlueprint("margin_categories_api", __name__, url_prefix="/api/v1/brokerage/risk/categories",
                   tag="Client categories")
 RISK = (Role.BROKER_RISK,)
