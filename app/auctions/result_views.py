@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auctions import access, documents, registers, results
+from app.auctions import access, documents, results
 from app.auctions.forms import ActionForm, DecisionForm, ExploreForm
 from app.auctions.models import AuctionStatus, Deal, DealRegisterFile, DealStatus, Notice
 from app.auctions.services import AuctionError
@@ -17,6 +17,7 @@ from app.auth.access import any_role, public, roles_required
 from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
+from app.registers import deal_register_files as registers
 from app.registers import pdf_response, xlsx_response
 
 STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)

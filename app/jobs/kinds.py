@@ -52,8 +52,8 @@ def timed_steps() -> list[Callable[[], None]]:
 
 
 def handler_of(kind: str) -> Callable:
-    from app.auctions import registers as auction_registers
-    from app.subscriptions import registers as offering_registers
+    from app.registers import bid_register_exports as offering_registers
+    from app.registers import deal_register_files as auction_registers
 
     handlers = {"register_export": offering_registers.build_job, "deal_register": auction_registers.build_job}
     if kind not in handlers:

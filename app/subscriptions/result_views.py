@@ -9,10 +9,11 @@ from app.auth.access import any_role, roles_required
 from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
+from app.registers import bid_register_exports as registers
 from app.registers import pdf_response
 from app.registers.pdf import render_document
 from app.registers.readers import RegisterFileError, read_satisfied_register
-from app.subscriptions import access, registers, results
+from app.subscriptions import access, results
 from app.subscriptions.forms import ActionForm, NoteForm, UploadForm
 from app.subscriptions.models import (MemberNotification, RegisterExport, SubscriptionBid, SubscriptionBidStatus,
                                       SubscriptionDeal)

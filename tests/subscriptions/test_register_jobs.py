@@ -15,7 +15,7 @@ from app.extensions import db
 from app.jobs.models import Job
 from app.jobs.worker import run_next_job
 from app.registers.signing import verify_register
-from app.subscriptions import registers
+from app.registers import bid_register_exports as registers
 from app.subscriptions.models import RegisterExport, SubscriptionBid
 from tests.conftest import base_config
 from tests.subscriptions.conftest import END, START, almaty
