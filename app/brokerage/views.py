@@ -13,6 +13,7 @@ from app.brokerage.forms import (CLIENT_STATUS_LABELS, LEDGER_SOURCE_LABELS, VEN
 from app.brokerage.reconciliation import reconcile
 from app.clock.services import now
 from app.extensions import db
+from app.formatting import money
 from app.margin.forms import CATEGORY_LABELS
 
 bp = Blueprint("brokerage", __name__, url_prefix="/brokerage")
@@ -95,8 +96,8 @@ def record_income():
             _field_error(form, error)
         else:
             flash(_("Income posted: credited to %(credited)s clients (%(paid)s), withheld from %(withheld)s "
-                    "clients short of it (%(kept)s).", credited=run.credited, paid=run.total_credited,
-                    withheld=run.withheld, kept=run.total_withheld), "success")
+                    "clients short of it (%(kept)s).", credited=run.credited, paid=money(run.total_credited),
+                    withheld=run.withheld, kept=money(run.total_withheld)), "success")
             return redirect(url_for("brokerage.record_income"))
     return render_template("brokerage/income.html", form=form), 422 if form.errors else 200
 
