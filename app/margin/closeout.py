@@ -236,7 +236,11 @@ def follow_due(session, at: datetime) -> int:
     """Margin calls past their deadline are closed out; running close-outs go on. The number of
     close-outs looked at."""
     for call in calls.due_calls(session, at):
-        _at_deadline(session, calls.call_client(session, call), at)
+        # Another worker (or a process beside it) may reach the same call: the row lock makes one
+        # of them start the close-out, the other find the call closed out when the lock is free.
+        session.refresh(call, with_for_update=True)
+        if call.is_open:
+            _at_deadline(session, calls.call_client(session, call), at)
     running = list(session.scalars(select(CloseOut).where(CloseOut.status == CloseOutStatus.RUNNING)
                                    .order_by(CloseOut.id)))
     for close_out in running:
