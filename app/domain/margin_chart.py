@@ -77,6 +77,7 @@ def npr_chart(points: Sequence[DayFigures], text: ChartText,
 
 
 def _scale(low, high, start: float, end: float) -> Callable[[object], float]:
+    # Screen coordinates, not money: the figures themselves stay Decimal and are labelled exactly.
     span = float(high - low)
     return lambda value: start + (float(value) - float(low)) / span * (end - start)
 

@@ -12,24 +12,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.brokerage.models import BrokerClient, LedgerEntry, Venue
 from app.domain import margin
 from app.domain.calendar import almaty_date
-from app.formatting import almaty_datetime, money
 from app.margin import calls
 from app.margin.models import DiscountRate, FxRate, MarginCursor, MarginDay, MarginState
 from app.margin.risk import RiskUnavailable, client_risk
-from app.notices.services import notify
 from app.secondary.models import TRADED, Instrument, MarketTrade
 from app.venues.models import VenueInstrument, VenueQuote
 
 log = logging.getLogger(__name__)
-CENT = Decimal("0.01")
 
 
 def revalue_touched(session, at: datetime) -> int:
@@ -124,7 +119,7 @@ def evaluate(session, client: BrokerClient, at: datetime) -> margin.Standing | N
     state = session.get(MarginState, client.id) or _new_state(session, client)
     before, after = margin.Standing(state.standing), figures.standing
     state.standing, state.evaluated_at = int(after), at
-    state.s, state.m0, state.npr1, state.npr2 = (_cent(value) for value in (figures.s, figures.m0, figures.npr1,
+    state.s, state.m0, state.npr1, state.npr2 = (calls.cents(value) for value in (figures.s, figures.m0, figures.npr1,
                                                                             figures.npr2))
     session.flush()
     _keep_day(session, client, state, at)
@@ -144,9 +139,10 @@ def _new_state(session, client: BrokerClient) -> MarginState:
 def _worsened(session, client: BrokerClient, figures: margin.Figures, after: margin.Standing, at: datetime) -> None:
     if after == margin.Standing.NPR2_NEGATIVE:
         call = calls.issue(session, client, figures, at)
-        _tell(session, client, "margin_call", figures, at, deadline=call.deadline)
+        calls.tell(session, client, "margin_call", at, s=figures.s, m0=figures.m0, mx=figures.mx,
+                   deadline=call.deadline)
     else:
-        _tell(session, client, "margin_npr1", figures, at)
+        calls.tell(session, client, "margin_npr1", at, s=figures.s, m0=figures.m0, mx=figures.mx)
 
 
 def _keep_day(session, client: BrokerClient, state: MarginState, at: datetime) -> None:
@@ -158,17 +154,3 @@ def _keep_day(session, client: BrokerClient, state: MarginState, at: datetime) -
         session.add(row)
     row.npr1, row.npr2, row.evaluated_at = state.npr1, state.npr2, at
     session.flush()
-
-
-def _tell(session, client: BrokerClient, kind: str, figures: margin.Figures, at: datetime,
-          deadline: datetime | None = None) -> None:
-    """The figures written in the client's language, as its e-mail will read."""
-    with force_locale(client.user.locale or "ru"):
-        params = {"s": money(_cent(figures.s)), "m0": money(_cent(figures.m0)), "mx": money(_cent(figures.mx))}
-        if deadline is not None:
-            params["deadline"] = almaty_datetime(deadline)
-    notify(session, client.user, kind, params, calls.RISK_PAGE, at)
-
-
-def _cent(value: Decimal) -> Decimal:
-    return value.quantize(CENT, ROUND_HALF_UP)

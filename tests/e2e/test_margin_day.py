@@ -12,6 +12,7 @@ closing and opening the days, the reference prices — are done as its staff wou
 import re
 from datetime import date, datetime, time
 from time import monotonic, sleep
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -84,7 +85,7 @@ def exchange(live_server):
         seed_venues(db.session, moment)
         seed_margin(db.session, moment)          # the risk staff's rates: KZTK long 25 %
         db.session.commit()
-    return type("Exchange", (), {"stop_clock": staticmethod(stop_clock), "next_day": staticmethod(next_day)})
+    return SimpleNamespace(stop_clock=stop_clock, next_day=next_day)
 
 
 def figure(page: Page, name: str):
