@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auctions import bidding
 from app.auctions.forms import ActionForm, BidForm, NoteForm
 from app.auctions.models import Bid
-from app.auctions.page import custodian_choices
+from app.placement.vocabulary import custodian_choices
 from app.auctions.services import AuctionError
 from app.auctions.blueprint import bp
 from app.auctions.loaders import load, refreshed

@@ -16,8 +16,9 @@ from sqlalchemy import case, func, select
 
 from app.audit.sealing import sealed
 from app.audit.services import record
-from app.auctions.models import Auction, AuctionStatus, Bid, BidStatus, Confirmation, TradeSubject
+from app.auctions.models import Auction, AuctionStatus, Bid, BidStatus, TradeSubject
 from app.auctions.services import AuctionError, bond_of, broken, window_of
+from app.placement.vocabulary import Confirmation
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind, Role
 from app.domain import auction_rules as rules

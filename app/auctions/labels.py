@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.jobs.labels import FILE_STATUS_LABELS
+from app.placement.vocabulary import CONFIRMATION_LABELS, INVESTOR_TYPE_LABELS
 
 STATUS_LABELS = {
     "submitted": _l("Filed, under review"),
@@ -57,20 +58,6 @@ BID_STATUS_LABELS = {
     "withdrawn": _l("Withdrawn"),
     "removed": _l("Removed by the exchange"),
     "annulled": _l("Annulled"),
-}
-CONFIRMATION_LABELS = {
-    "not_required": _l("Not required"),
-    "pending": _l("Awaiting the custodian"),
-    "confirmed": _l("Confirmed"),
-    "refused": _l("Refused by the custodian"),
-}
-INVESTOR_TYPE_LABELS = {
-    "bank": _l("Banks"),
-    "broker_dealer": _l("Broker-dealers"),
-    "pension_fund": _l("Pension funds"),
-    "other_institutional": _l("Other institutional investors"),
-    "other_legal": _l("Other legal entities"),
-    "individual": _l("Individuals"),
 }
 FAILURE_LABELS = {
     "no_active_limit_bid": _l("No limit bid was accepted."),

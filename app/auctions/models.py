@@ -75,13 +75,6 @@ class BidStatus(StrEnum):
     ANNULLED = "annulled"      # the custodian did not confirm in time, or refused
 
 
-class Confirmation(StrEnum):
-    NOT_REQUIRED = "not_required"
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    REFUSED = "refused"
-
-
 class DealStatus(StrEnum):
     FORMED = "formed"
     SETTLED = "settled"

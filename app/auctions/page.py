@@ -2,18 +2,15 @@
 import uuid
 from datetime import datetime
 
-from flask_babel import gettext as _
-from sqlalchemy import select
-from wtforms import SelectChoice
 
 from app.auctions import access
 from app.auctions.bidding import bidder_firms, sealed_bids_of
 from app.auctions.forms import ActionForm, BidForm, NoteForm, PostponeForm
 from app.auctions.models import Auction, AuctionStatus, Deal
 from app.auctions.services import OPEN_FOR_CHANGE, window_of
-from app.auth.models import Organisation, User
-from app.auth.roles import OrganisationKind
+from app.auth.models import User
 from app.domain.auction_rules import Phase
+from app.placement.vocabulary import custodian_choices
 
 
 def auction_page(session, auction: Auction, user: User, now: datetime) -> dict:
@@ -49,12 +46,6 @@ def _bidder_part(session, auction: Auction, user: User, phase) -> dict:
         form.custodian_id.choices = custodian_choices(session)
     return {"own_bids": own, "bid_form": form}
 
-
-def custodian_choices(session) -> list[SelectChoice]:
-    custodians = session.scalars(select(Organisation).where(
-        Organisation.kind == OrganisationKind.CUSTODIAN, Organisation.is_active.is_(True)).order_by(Organisation.name))
-    return [SelectChoice("", _("Own account (no custodian)"))] + [
-        SelectChoice(str(org.id), _("Account controlled by %(name)s", name=org.name)) for org in custodians]
 
 
 def _visible_deals(session, auction: Auction, user: User) -> list[Deal]:

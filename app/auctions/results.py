@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session, selectinload
 
 from app.audit.services import record
-from app.auctions.models import (Auction, AuctionKind, AuctionStatus, Bid, BidStatus, Confirmation, Deal,
+from app.auctions.models import (Auction, AuctionKind, AuctionStatus, Bid, BidStatus, Deal,
                                  DealStatus, NoticeKind)
 from app.auctions.services import AuctionError, bond_of, broken, publish_notice, require_status, snapshot
+from app.placement.vocabulary import Confirmation
 from app.auth.models import User
 from app.domain import allocation, demand
 from app.domain import auction_rules as rules

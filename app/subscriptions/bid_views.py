@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.auctions.page import custodian_choices
+from app.placement.vocabulary import custodian_choices
 from app.auth.access import roles_required
 from app.auth.roles import Role
 from app.clock.services import now

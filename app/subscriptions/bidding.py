@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.sealing import sealed
 from app.audit.services import record
-from app.auctions.models import Confirmation
+from app.placement.vocabulary import Confirmation
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind, Role
 from app.domain import offering_rules as rules

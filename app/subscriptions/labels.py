@@ -1,8 +1,8 @@
 """Names of the subscription vocabulary in the user's language."""
 from flask_babel import lazy_gettext as _l
 
-from app.auctions.labels import CONFIRMATION_LABELS, INVESTOR_TYPE_LABELS
 from app.jobs.labels import FILE_STATUS_LABELS
+from app.placement.vocabulary import CONFIRMATION_LABELS, INVESTOR_TYPE_LABELS
 
 STATUS_LABELS = {
     "submitted": _l("Filed, under review"),

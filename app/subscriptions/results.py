@@ -10,7 +10,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
-from app.auctions.models import Confirmation
+from app.placement.vocabulary import Confirmation
 from app.domain import offering_rules as rules
 from app.formatting import almaty_datetime
 from app.subscriptions.bidding import active_bids, bid_stream, money_amount

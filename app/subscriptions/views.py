@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from app.auctions.page import custodian_choices
+from app.placement.vocabulary import custodian_choices
 from app.auth.access import any_role, public, roles_required
 from app.auth.models import Organisation
 from app.auth.roles import OrganisationKind, Role

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.auctions.models import Confirmation
+from app.placement.vocabulary import Confirmation
 from app.extensions import db
 from app.subscriptions import bidding, results, services
 from app.subscriptions.bidding import OfferingBidEntry
