@@ -1,10 +1,7 @@
-"""JSON API of specialized auctions (App.7), under /api/v1/auctions.
-
-Every view first closes the auctions whose confirmation window has ended (results.advance_due,
-committed apart as the pages do), so the status it reads is current; then it commits its own
-change once, or rolls back on a refusal. What the caller may not see answers 404, never 403, so
-its existence does not leak: bids are sealed to their firm, an application is its initiator's
-until announced. Who reads what is decided in app.auctions.access, as for the pages.
+"""JSON API of specialized auctions (App.7), under /api/v1/auctions: what is the auction's own
+(the terms, the summary register, the cut-off decision, settlement) beside the operations every
+offering has (app.placement.api). Who reads what is decided in app.auctions.access, as for the
+pages.
 """
 from decimal import Decimal
 
@@ -12,30 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api.errors import ApiError, refusals
-from app.auctions import access, results, services
-from app.auctions.blueprint import api_bp as bp
-from app.auctions.loaders import BIDDERS, ERRORS, INITIATORS, current_auction, managed_auction, not_found, refreshed
+from app.auctions import access, bidding, results, services
 from app.auctions import schemas as s
+from app.auctions.blueprint import api_bp as bp
+from app.auctions.kind import AUCTION
 from app.auctions.labels import status_label
-from app.auctions.models import Auction, AuctionStatus, Deal
-from app.auth.access import any_role, roles_required
-from app.auth.roles import STAFF_ROLES
+from app.auctions.loaders import ERRORS, INITIATORS, current_auction, managed_auction, refreshed
+from app.auctions.models import Auction, AuctionStatus, Bid, Deal
+from app.auth.access import roles_required
 from app.clock.services import now
 from app.extensions import db
-
-STAFF = tuple(sorted(STAFF_ROLES))
-
-
-def require_closed(auction: Auction) -> None:
-    if auction.closed_at is None:
-        raise ApiError(409, "wrong_status", str(services.STATUS_REFUSALS % {"status": status_label(auction.status)}))
-
-
-def applied(auction: Auction, operation) -> dict:
-    """Run one state change: commit it, or roll back and answer the refusal."""
-    with refusals():
-        operation()
-    return describe(auction)
+from app.placement.api import STAFF, PlacementApi, add_placement_api, applied, require_closed
 
 
 # --- what is shown ---------------------------------------------------------------------------------
@@ -73,20 +57,36 @@ def register_copy(register: results.SummaryRegister, named: bool) -> dict:
     return copy
 
 
+def bid_entry(bid: Bid, changes: dict) -> bidding.BidEntry:
+    stored = {name: getattr(bid, name) for name in s.BidIn._declared_fields}
+    return bidding.BidEntry(**{**stored, **changes})
+
+
+API = PlacementApi(
+    kind=AUCTION, services=services, results=results, bidding=bidding, current=current_auction,
+    refreshed=refreshed, visible=access.visible_auctions, describe=describe, reads_deals=access.reads_deal_register,
+    deal_row=deal_row, bid_row=lambda bid, _details: bid, entry=lambda data: bidding.BidEntry(**data),
+    entry_of=bid_entry,
+    schemas={"brief": s.AuctionBriefOut, "out": s.AuctionOut, "note": s.NoteIn, "bid_in": s.BidIn,
+             "bid_change": s.BidChangeIn, "bid_out": s.BidOut, "deal_out": s.DealOut},
+    docs={"section": "App.7", "window": "window [open, close)",
+          "list": ("Auctions you may see", "Staff: all. An initiator: its own applications. Everyone else: announced "
+                   "auctions (and what became of them; GKO only to primary dealers). Latest trade date first, "
+                   "at most 200."),
+          "get": "An auction: terms, status, phase, and the decision once made",
+          "announce": "Publish the announcement (App.7 §3: at least one business day before)",
+          "form_deals": "Form one deal per satisfied bid from the decision (App.7 §8)",
+          "list_bids": "A custodian gets the bids placed on the accounts it controls, to confirm or refuse them.",
+          "submit_bid": "Send a new `Idempotency-Key` with every new bid; repeating a request with the same key "
+                        "(after a timeout, say) creates nothing and answers 200 with the first bid.",
+          "change_bid": "A better price or a larger quantity starts the bid's time priority anew.",
+          "confirm_bid": "Confirm a bid on an account you control (App.9), before the confirmation deadline",
+          "refuse_bid": "Refuse a bid on an account you control: it is annulled"},
+)
+add_placement_api(bp, API)
+
+
 # --- applications ----------------------------------------------------------------------------------
-
-@bp.get("")
-@any_role
-@bp.output(s.AuctionBriefOut(many=True))
-def list_auctions():
-    """Auctions you may see
-
-    Staff: all. An initiator: its own applications. Everyone else: announced auctions (and
-    what became of them; GKO only to primary dealers). Latest trade date first, at most 200.
-    """
-    refreshed()
-    return [describe(auction) for auction in access.visible_auctions(db.session, current_user)]
-
 
 @bp.post("")
 @roles_required(*INITIATORS)
@@ -104,15 +104,6 @@ def file_application(data: dict):
     return describe(auction)
 
 
-@bp.get("/<int:auction_id>")
-@any_role
-@bp.output(s.AuctionOut)
-@bp.doc(responses={404: ERRORS[404]})
-def get_auction(auction_id: int):
-    """An auction: terms, status, phase, and the decision once made"""
-    return describe(current_auction(auction_id))
-
-
 @bp.put("/<int:auction_id>/terms")
 @roles_required(*INITIATORS)
 @bp.input(s.ApplicationIn, arg_name="data")
@@ -125,17 +116,7 @@ def amend_terms(auction_id: int, data: dict):
     """
     auction = managed_auction(auction_id, staff_too=False)
     terms = services.ApplicationTerms(**data)
-    return applied(auction, lambda: services.amend_terms(db.session, auction, current_user, terms, now()))
-
-
-@bp.post("/<int:auction_id>/accept")
-@roles_required(*STAFF)
-@bp.output(s.AuctionOut)
-@bp.doc(responses=ERRORS)
-def accept(auction_id: int):
-    """Accept an application: it gets its number (App.7 §2)"""
-    auction = current_auction(auction_id)
-    return applied(auction, lambda: services.accept_application(db.session, auction, now()))
+    return applied(API, auction, lambda: services.amend_terms(db.session, auction, current_user, terms, now()))
 
 
 @bp.post("/<int:auction_id>/request-terms")
@@ -146,28 +127,7 @@ def accept(auction_id: int):
 def request_terms(auction_id: int, data: dict):
     """Ask the issuer for additional terms (not in the GKO column)"""
     auction = current_auction(auction_id)
-    return applied(auction, lambda: services.request_terms(db.session, auction, data["note"]))
-
-
-@bp.post("/<int:auction_id>/refuse")
-@roles_required(*STAFF)
-@bp.input(s.NoteIn, arg_name="data")
-@bp.output(s.AuctionOut)
-@bp.doc(responses=ERRORS)
-def refuse(auction_id: int, data: dict):
-    """Refuse an application, saying why"""
-    auction = current_auction(auction_id)
-    return applied(auction, lambda: services.refuse_application(db.session, auction, data["note"]))
-
-
-@bp.post("/<int:auction_id>/announce")
-@roles_required(*STAFF)
-@bp.output(s.AuctionOut)
-@bp.doc(responses=ERRORS)
-def announce(auction_id: int):
-    """Publish the announcement (App.7 §3: at least one business day before)"""
-    auction = current_auction(auction_id)
-    return applied(auction, lambda: services.announce(db.session, auction, now()))
+    return applied(API, auction, lambda: services.request_terms(db.session, auction, data["note"]))
 
 
 @bp.post("/<int:auction_id>/cancel")
@@ -178,7 +138,7 @@ def announce(auction_id: int):
 def cancel(auction_id: int, data: dict):
     """Cancel before the bid window opens (App.7 §4; the initiator only)"""
     auction = managed_auction(auction_id, staff_too=False)
-    return applied(auction, lambda: services.cancel_auction(db.session, auction, data["reason"], now()))
+    return applied(API, auction, lambda: services.cancel_auction(db.session, auction, data["reason"], now()))
 
 
 @bp.post("/<int:auction_id>/postpone")
@@ -189,7 +149,7 @@ def cancel(auction_id: int, data: dict):
 def postpone(auction_id: int, data: dict):
     """Move the auction later (App.7 §4): the whole timetable moves by the same amount"""
     auction = managed_auction(auction_id, staff_too=False)
-    return applied(auction, lambda: services.postpone_auction(
+    return applied(API, auction, lambda: services.postpone_auction(
         db.session, auction, data["new_date"], data["new_open"], now()))
 
 
@@ -206,7 +166,7 @@ def summary_register(auction_id: int):
     with its firm.
     """
     auction = managed_auction(auction_id)
-    require_closed(auction)
+    require_closed(AUCTION, auction)
     return register_copy(results.summary_register(auction), access.named_register(auction, current_user))
 
 
@@ -222,7 +182,7 @@ def scenarios(auction_id: int, query: dict):
     satisfy (`market_fill_percent`, 100 by default).
     """
     auction = managed_auction(auction_id)
-    require_closed(auction)
+    require_closed(AUCTION, auction)
     quantity = query["quantity"] or auction.declared_quantity
     fill = Decimal(100) if query["market_fill_percent"] is None else query["market_fill_percent"]
     rows = results.explore(auction, quantity, fill) if auction.status != AuctionStatus.FAILED else []
@@ -239,34 +199,7 @@ def decide(auction_id: int, data: dict):
     auction = managed_auction(auction_id, staff_too=False)
     fill = Decimal(100) if data["market_fill_percent"] is None else data["market_fill_percent"]
     entry = results.DecisionEntry(data["satisfy"], data["cutoff_price"], data["quantity"], fill, data["reason"])
-    return applied(auction, lambda: results.decide(db.session, auction, current_user, entry, now()))
-
-
-@bp.post("/<int:auction_id>/deals")
-@roles_required(*STAFF)
-@bp.output(s.DealOut(many=True), status_code=201)
-@bp.doc(responses=ERRORS)
-def form_deals(auction_id: int):
-    """Form one deal per satisfied bid from the decision (App.7 §8)"""
-    auction = current_auction(auction_id)
-    with refusals():
-        deals = results.form_deals(db.session, auction, now())
-    return [deal_row(deal) for deal in deals]
-
-
-@bp.get("/<int:auction_id>/deals")
-@roles_required(*STAFF, *INITIATORS, *BIDDERS)
-@bp.output(s.DealOut(many=True))
-@bp.doc(responses={404: ERRORS[404]})
-def list_deals(auction_id: int):
-    """The deals: all of them for staff and the initiator (the confidential deal register,
-    with participants and clients); a participant's own deals only"""
-    auction = current_auction(auction_id)
-    if access.reads_deal_register(auction, current_user):
-        return [deal_row(deal) for deal in auction.deals]
-    if current_user.role in INITIATORS:
-        raise not_found()
-    return [deal_row(deal) for deal in auction.deals if deal.organisation_id == current_user.organisation_id]
+    return applied(API, auction, lambda: results.decide(db.session, auction, current_user, entry, now()))
 
 
 @bp.post("/<int:auction_id>/settlement")
@@ -281,4 +214,4 @@ def settle(auction_id: int, data: dict):
     if not short <= {deal.organisation_id for deal in auction.deals}:
         raise ApiError(422, "not_a_participant", _("Some fields are not valid."), {"json": {
             "short_organisation_ids": [_("Name only participants that have deals in this auction.")]}})
-    return applied(auction, lambda: results.settle(db.session, auction, short, now()))
+    return applied(API, auction, lambda: results.settle(db.session, auction, short, now()))

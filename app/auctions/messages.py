@@ -1,9 +1,5 @@
-"""What each broken rule says to the user, in their language (rendered lazily)."""
-from datetime import date, datetime
-
+"""What each broken App.7 rule says to the user (rendered by app.placement.messages)."""
 from flask_babel import lazy_gettext as _l
-
-from app.formatting import almaty_datetime, short_date
 
 RULE_MESSAGES = {
     "not_a_trading_day": _l("%(day)s is not a trading day of the exchange."),
@@ -31,15 +27,3 @@ RULE_MESSAGES = {
                          "the issue terms allow."),
 }
 
-
-def rule_message(rule: str, values: dict) -> str:
-    shown = {key: show_value(value) for key, value in values.items()}
-    return str(RULE_MESSAGES[rule]) % shown if shown else str(RULE_MESSAGES[rule])
-
-
-def show_value(value) -> str:
-    if isinstance(value, datetime):
-        return almaty_datetime(value)
-    if isinstance(value, date):
-        return short_date(value)
-    return str(value)

@@ -3,17 +3,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
 from app.db_types import ExactDecimal, UTCDateTime
 from app.extensions import db
+from app.placement.models import MONEY, NoticeColumns, PlacedDealColumns, SealedBidColumns
 
 PRICE = ExactDecimal(12, 4)       # clean price, % of face value (shares: tenge per share)
 RATE = ExactDecimal(9, 4)         # yields and coupon rates, % per annum
 PERCENT = ExactDecimal(5, 2)      # market-bid share, market fill
-MONEY = ExactDecimal(20, 2)       # tenge
 ACCRUED = ExactDecimal(16, 8)     # accrued interest per 100 face, kept finer than it is shown
 
 
@@ -166,70 +166,41 @@ class Auction(db.Model):
         return self.security_type != SecurityType.SHARE
 
 
-class Bid(db.Model):
+class Bid(SealedBidColumns, db.Model):
     __tablename__ = "auction_bids"
-    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     auction_id: Mapped[int] = mapped_column(ForeignKey("auctions.id"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    idempotency_key: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(8))
     price: Mapped[Decimal | None] = mapped_column(PRICE)
     yield_pct: Mapped[Decimal | None] = mapped_column(RATE)
-    quantity: Mapped[int] = mapped_column(BigInteger)
     # A member bids for itself or for a client; the client's identity goes to the deal register.
     client_name: Mapped[str | None] = mapped_column(String(200))
     client_iin: Mapped[str | None] = mapped_column(String(12))
     investor_type: Mapped[str] = mapped_column(String(24))
-    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    confirmation: Mapped[str] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(12))
-    status_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Time priority for the remainder rule: a higher price or a larger quantity starts it anew.
     priority_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     auction: Mapped[Auction] = relationship(back_populates="bids")
-    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
-    custodian: Mapped[Organisation | None] = relationship(foreign_keys=[custodian_id])
     submitted_by: Mapped[User] = relationship()
 
 
-class Deal(db.Model):
+class Deal(PlacedDealColumns, db.Model):
     __tablename__ = "auction_deals"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(30), unique=True)
     auction_id: Mapped[int] = mapped_column(ForeignKey("auctions.id"), index=True)
     bid_id: Mapped[int] = mapped_column(ForeignKey("auction_bids.id"), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    quantity: Mapped[int] = mapped_column(BigInteger)
     price: Mapped[Decimal] = mapped_column(PRICE)
     yield_pct: Mapped[Decimal | None] = mapped_column(RATE)
     accrued_interest: Mapped[Decimal] = mapped_column(ACCRUED)
-    amount: Mapped[Decimal] = mapped_column(MONEY)
     settlement_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     auction: Mapped[Auction] = relationship(back_populates="deals")
     bid: Mapped[Bid] = relationship()
-    organisation: Mapped[Organisation] = relationship()
 
 
-class Notice(db.Model):
-    """A published notice; its text is rendered from the auction in the reader's language."""
-
+class Notice(NoticeColumns, db.Model):
     __tablename__ = "auction_notices"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     auction_id: Mapped[int] = mapped_column(ForeignKey("auctions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(14))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    note: Mapped[str | None] = mapped_column(Text)
 
     auction: Mapped[Auction] = relationship(back_populates="notices")
 

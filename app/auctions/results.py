@@ -10,12 +10,12 @@ from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import object_session, selectinload
+from sqlalchemy.orm import object_session
 
-from app.audit.services import record
 from app.auctions.models import (Auction, AuctionKind, AuctionStatus, Bid, BidStatus, Deal,
                                  DealStatus, NoticeKind)
-from app.auctions.services import AuctionError, bond_of, broken, publish_notice, require_status, snapshot
+from app.auctions.kind import AUCTION, AuctionError
+from app.auctions.services import bond_of, broken, publish_notice, require_status
 from app.placement.vocabulary import Confirmation
 from app.auth.models import User
 from app.domain import allocation, demand
@@ -23,6 +23,7 @@ from app.domain import auction_rules as rules
 from app.domain.calendar import almaty_date
 from app.formatting import almaty_datetime
 from app.domain.yields import YieldError, accrued_interest, unit_money, yield_from_price
+from app.placement import lifecycle
 
 CONFIRMED = (Confirmation.NOT_REQUIRED, Confirmation.CONFIRMED)
 
@@ -30,36 +31,19 @@ CONFIRMED = (Confirmation.NOT_REQUIRED, Confirmation.CONFIRMED)
 # --- closing -------------------------------------------------------------------------------------
 
 def advance_due(session, now: datetime, store: bool = True) -> list[Auction]:
-    """Close every announced auction whose confirmation window has ended (idempotent). With
-    `store` off (a read), the close is only derived on the loaded rows and never flushed."""
-    due = list(session.scalars(select(Auction).where(Auction.status == AuctionStatus.ANNOUNCED,
-                                                     Auction.confirm_until <= now).order_by(Auction.id)))
-    if not store:
-        return [freeze(auction, now) for auction in due]
-    return [close_auction(session, auction, now) for auction in due]
+    """Close every announced auction whose confirmation window has ended (app.placement.lifecycle)."""
+    return lifecycle.advance_due(session, AUCTION, close_auction, freeze, now, store)
 
 
 def up_to_date(session, auction: Auction, now: datetime, store: bool = True) -> Auction:
-    """This one auction, closed if its window has ended (stored, or on a read only derived)."""
-    if auction.status == AuctionStatus.ANNOUNCED and auction.confirm_until <= now:
-        return close_auction(session, auction, now) if store else freeze(auction, now)
-    return auction
+    return lifecycle.up_to_date(session, AUCTION, close_auction, freeze, auction, now, store)
 
 
 def close_auction(session, auction: Auction, now: datetime) -> Auction:
-    """App.7 §6, App.9, stored: the frozen state, the failure notice and the audit record; the
-    row lock waits for bids in flight and keeps new ones out."""
-    auction = locked_for_close(session, auction.id)
-    require_status(auction, AuctionStatus.ANNOUNCED)
+    """App.7 §6, App.9, stored: the row lock waits for bids in flight and keeps new ones out."""
     if now < auction.confirm_until:
         raise AuctionError(_l("The bid and confirmation windows are still open."))
-    before = snapshot(auction)
-    freeze(auction, now)
-    if auction.failure_reason:
-        publish_notice(session, auction, NoticeKind.FAILED, now)
-    session.flush()
-    record(session, "auction.close", "auction", auction.id, before, snapshot(auction))
-    return auction
+    return lifecycle.closed(session, AUCTION, auction, freeze, now, NoticeKind.FAILED)
 
 
 def freeze(auction: Auction, now: datetime) -> Auction:
@@ -77,14 +61,6 @@ def freeze(auction: Auction, now: datetime) -> Auction:
     auction.status = AuctionStatus.FAILED if reason else AuctionStatus.CLOSED
     auction.failure_reason = reason
     return auction
-
-
-def locked_for_close(session, auction_id: int) -> Auction:
-    """The auction row FOR UPDATE: waits for every bid transaction holding it in share mode, and
-    keeps new ones out until the close commits; its bids are read after that wait."""
-    return session.scalars(select(Auction).where(Auction.id == auction_id).with_for_update()
-                           .options(selectinload(Auction.bids))
-                           .execution_options(populate_existing=True)).one()
 
 
 def active_bids(auction: Auction) -> list[Bid]:
@@ -200,15 +176,14 @@ def decide(session, auction: Auction, user: User, entry: DecisionEntry, now: dat
     if auction.is_gko and now > auction.decision_at:
         raise AuctionError(_l("App.7 §7: the Ministry's decision was due by %(time)s.",
                               time=almaty_datetime(auction.decision_at)), code="decision_late")
-    before = snapshot(auction)
-    if entry.satisfy:
-        _satisfy(auction, entry)
-    else:
-        _refuse(session, auction, entry, now)
-    auction.decided_at, auction.decided_by_id = now, user.id
-    session.flush()
-    record(session, "auction.decide", "auction", auction.id, before, snapshot(auction))
-    return auction
+
+    def decided():
+        if entry.satisfy:
+            _satisfy(auction, entry)
+        else:
+            _refuse(session, auction, entry, now)
+        auction.decided_at, auction.decided_by_id = now, user.id
+    return lifecycle.changed(session, AUCTION, auction, "decide", decided)
 
 
 def _satisfy(auction: Auction, entry: DecisionEntry) -> None:
@@ -264,13 +239,13 @@ def form_deals(session, auction: Auction, now: datetime) -> list[Deal]:
     require_status(auction, AuctionStatus.DECIDED)
     if now < auction.decision_at:
         raise AuctionError(_l("App.7 §8: deals are formed from %(time)s.", time=almaty_datetime(auction.decision_at)))
-    before = snapshot(auction)
     deals = _deals(auction, decided_allocation(auction).fills, now)
-    session.add_all(deals)
-    auction.status, auction.deals_formed_at = AuctionStatus.DEALS_FORMED, now
-    session.flush()
-    record(session, "auction.form_deals", "auction", auction.id, before,
-           {**snapshot(auction), "deals": len(deals)})
+
+    def formed():
+        session.add_all(deals)
+        auction.status, auction.deals_formed_at = AuctionStatus.DEALS_FORMED, now
+        return {"deals": len(deals)}
+    lifecycle.changed(session, AUCTION, auction, "form_deals", formed)
     return deals
 
 
@@ -312,14 +287,13 @@ def settle(session, auction: Auction, short_organisation_ids: set[int], now: dat
     require_status(auction, AuctionStatus.DEALS_FORMED)
     if almaty_date(now) < auction.payment_date:
         raise AuctionError(_l("Settlement is on %(day)s.", day=auction.payment_date.strftime("%d.%m.%Y")))
-    before = snapshot(auction)
-    for deal in auction.deals:
-        deal.status = DealStatus.REJECTED if deal.organisation_id in short_organisation_ids else DealStatus.SETTLED
-    auction.status, auction.settled_at = AuctionStatus.SETTLED, now
-    publish_notice(session, auction, NoticeKind.RESULTS, now)
-    session.flush()
-    record(session, "auction.settle", "auction", auction.id, before,
-           {**snapshot(auction), "rejected_organisations": sorted(short_organisation_ids)})
-    return auction
+
+    def settled():
+        for deal in auction.deals:
+            deal.status = DealStatus.REJECTED if deal.organisation_id in short_organisation_ids else DealStatus.SETTLED
+        auction.status, auction.settled_at = AuctionStatus.SETTLED, now
+        publish_notice(session, auction, NoticeKind.RESULTS, now)
+        return {"rejected_organisations": sorted(short_organisation_ids)}
+    return lifecycle.changed(session, AUCTION, auction, "settle", settled)
 
 

@@ -8,29 +8,25 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String, Time
 from apiflask.validators import Length, OneOf, Range
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, pre_load
+from marshmallow import ValidationError
 
 from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
-from app.auctions.bidding import INVESTOR_TYPES
 from app.auctions.models import (AuctionKind, SecurityType, SettlementScheme, SubmissionMethod,
                                  TradeSubject)
 from app.db_types import BIGINT_MAX
 from app.domain.allocation import BidKind, Pricing
 from app.domain.yields import TimeBase
+from app.placement.schemas import (CHOOSE, MONEY_PLACES, PERCENT_PLACES, PRICE_PLACES, OrganisationOut,
+                                   PlacedDealOut, SealedBidOut, choice)
+from app.placement.vocabulary import INVESTOR_TYPES
 
-CHOOSE = _l("Choose one of: {choices}.")
-PRICE_PLACES, MONEY_PLACES, PERCENT_PLACES, ACCRUED_PLACES = 4, 2, 2, 8
+ACCRUED_PLACES = 8
 
 
 def percentage(value) -> None:
     """0–100 %. Not `Range`: on a decimal-string field it would put strings where the spec wants numbers."""
     if not 0 <= value <= 100:
         raise ValidationError(_("Give a percentage from 0 to 100."))
-
-
-def choice(enum) -> OneOf:
-    return OneOf([str(member) for member in enum], error=CHOOSE)
 
 
 def local_time(description: str) -> Time:
@@ -87,18 +83,6 @@ class PostponeIn(Schema):
     new_open = local_time("The bid window opens on the new date")
 
 
-class IdempotencyHeaders(Schema):
-    idempotency_key = String(data_key="Idempotency-Key", required=True, metadata={
-        "description": "1–64 characters, unique per bid of your firm. A repeat with the same key "
-                       "answers 200 with the bid first created, and creates nothing."})
-
-    @pre_load
-    def absent_is_blank(self, headers, **kwargs) -> dict:
-        """A missing key reaches the view as blank, which answers 400 (not a 422 validation error)."""
-        key = headers.get("Idempotency-Key")  # webargs answers `missing` for an absent header
-        return {"Idempotency-Key": key if isinstance(key, str) else ""}
-
-
 class BidIn(Schema):
     """A limit bid has a price, or a yield when the auction trades on yield; a market bid neither."""
 
@@ -151,11 +135,6 @@ class SettlementIn(Schema):
 
 
 # --- out -----------------------------------------------------------------------------------------
-
-class OrganisationOut(Schema):
-    id = Integer()
-    name = String()
-
 
 class DecisionOut(Schema):
     satisfied = Boolean()
@@ -214,24 +193,13 @@ class AuctionOut(AuctionBriefOut):
         "description": "Once decided: to the initiator and staff; to others after settlement."})
 
 
-class BidOut(Schema):
-    id = Integer()
+class BidOut(SealedBidOut):
     auction_id = Integer()
-    organisation = Nested(OrganisationOut, metadata={"description": "The bidding firm."})
-    idempotency_key = String()
-    kind = String()
-    price = DecimalString(PRICE_PLACES, allow_none=True)
     yield_pct = DecimalString(PRICE_PLACES, allow_none=True)
-    quantity = Integer()
     client_name = String(allow_none=True)
     client_iin = String(allow_none=True)
     investor_type = String()
-    custodian = Nested(OrganisationOut, allow_none=True)
-    confirmation = String(metadata={"description": "not_required, pending, confirmed or refused."})
     status = String(metadata={"description": "active, withdrawn, removed or annulled."})
-    status_reason = String(allow_none=True)
-    created_at = AwareDateTime()
-    updated_at = AwareDateTime()
 
 
 class LevelOut(Schema):
@@ -315,18 +283,10 @@ class ScenariosOut(Schema):
     scenarios = List(Nested(ScenarioOut), metadata={"description": "One per limit price, best first."})
 
 
-class DealOut(Schema):
-    id = Integer()
-    number = String()
-    bid_id = Integer()
-    organisation = Nested(OrganisationOut)
+class DealOut(PlacedDealOut):
     client_name = String(allow_none=True)
     client_iin = String(allow_none=True)
-    quantity = Integer()
-    price = DecimalString(PRICE_PLACES)
     yield_pct = DecimalString(PRICE_PLACES, allow_none=True)
     accrued_interest = DecimalString(ACCRUED_PLACES, metadata={"description": "Per 100 face."})
-    amount = DecimalString(MONEY_PLACES, metadata={"description": "Tenge."})
     settlement_date = Date()
     status = String(metadata={"description": "formed, settled or rejected."})
-    created_at = AwareDateTime()

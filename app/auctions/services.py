@@ -7,12 +7,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
-from app.audit.services import record
-from app.refusals import Refusal
-from app.auctions.labels import status_label
-from app.auctions.messages import rule_message
+from app.auctions.kind import AUCTION, AuctionError
+from app.auctions.messages import RULE_MESSAGES
 from app.auctions.models import (Auction, AuctionColumn, AuctionKind, AuctionStatus, Notice, NoticeKind,
                                  SecurityType, SettlementScheme)
 from app.auth.models import User
@@ -22,6 +19,8 @@ from app.domain import auction_rules as rules
 from app.domain.calendar import almaty_date, almaty_instant
 from app.domain.isin import isin_is_valid
 from app.domain.yields import Bond, BondKind, TimeBase, YieldError
+from app.placement import lifecycle
+from app.placement.messages import rule_message
 
 GKO_TYPES = frozenset({SecurityType.MEKKAM, SecurityType.MEOKAM, SecurityType.MEUKAM, SecurityType.MEZHKAM})
 # Before the bid window opens the terms can still be cancelled or moved.
@@ -29,12 +28,8 @@ OPEN_FOR_CHANGE = (AuctionStatus.SUBMITTED, AuctionStatus.TERMS_REQUESTED, Aucti
                    AuctionStatus.ANNOUNCED)
 
 
-class AuctionError(Refusal):
-    """A refused auction operation."""
-
-
 def broken(error: rules.AuctionRuleBroken, field: str | None = None) -> AuctionError:
-    return AuctionError(rule_message(error.rule, error.values), field, code=error.rule)
+    return AuctionError(rule_message(RULE_MESSAGES, error.rule, error.values), field, code=error.rule)
 
 
 @dataclass
@@ -112,18 +107,11 @@ def file_application(session, user: User, terms: ApplicationTerms, now: datetime
                            terms.is_emergency_repeat)
     except rules.AuctionRuleBroken as error:
         raise broken(error, "trade_date") from error
-    auction = Auction(
+    return lifecycle.filed(session, AUCTION, Auction(
         column=column, status=AuctionStatus.SUBMITTED, initiator_id=user.organisation_id,
         filed_by_id=user.id, filed_at=now, postpone_count=0,
         payment_date=rules.payment_date(calendar, terms.trade_date, terms.settlement_scheme),
-        bids_open_at=window.bids_open_at, bids_close_at=window.bids_close_at,
-        confirm_until=window.confirm_until, decision_at=window.decision_at,
-        **_stored_terms(terms),
-    )
-    session.add(auction)
-    session.flush()
-    record(session, "auction.file", "auction", auction.id, None, snapshot(auction))
-    return auction
+        **_timetable(window), **_stored_terms(terms)))
 
 
 def _column_for(user: User) -> AuctionColumn:
@@ -138,6 +126,11 @@ def _window(terms: ApplicationTerms) -> rules.Window:
     day = terms.trade_date
     return rules.Window(almaty_instant(day, terms.bids_open), almaty_instant(day, terms.bids_close),
                         almaty_instant(day, terms.confirm_until), almaty_instant(day, terms.decision))
+
+
+def _timetable(window: rules.Window) -> dict:
+    return {"bids_open_at": window.bids_open_at, "bids_close_at": window.bids_close_at,
+            "confirm_until": window.confirm_until, "decision_at": window.decision_at}
 
 
 def _stored_terms(terms: ApplicationTerms) -> dict:
@@ -217,22 +210,7 @@ def _check_coupon(terms: ApplicationTerms) -> None:
 
 def accept_application(session, auction: Auction, now: datetime) -> Auction:
     """App.7 §2: the exchange accepts and gives the auction its unique number."""
-    require_status(auction, AuctionStatus.SUBMITTED)
-    before = snapshot(auction)
-    auction.status = AuctionStatus.ACCEPTED
-    auction.accepted_at = now
-    auction.number = _next_number(session, auction, now)
-    session.flush()
-    record(session, "auction.accept", "auction", auction.id, before, snapshot(auction))
-    return auction
-
-
-def _next_number(session, auction: Auction, now: datetime) -> str:
-    prefix = "GKO" if auction.is_gko else "SA"
-    year = almaty_date(now).year
-    pattern = f"{prefix}-{year}-%"
-    count = session.scalar(select(func.count(Auction.id)).where(Auction.number.like(pattern)))
-    return f"{prefix}-{year}-{count + 1:04d}"
+    return lifecycle.accept(session, AUCTION, auction, "GKO" if auction.is_gko else "SA", now)
 
 
 def request_terms(session, auction: Auction, note: str) -> Auction:
@@ -240,24 +218,12 @@ def request_terms(session, auction: Auction, note: str) -> Auction:
     require_status(auction, AuctionStatus.SUBMITTED)
     if auction.is_gko:
         raise AuctionError(_l("The GKO column has no request for additional terms."))
-    return _set_review(session, auction, AuctionStatus.TERMS_REQUESTED, note, "auction.request_terms")
+    return lifecycle.with_reason(session, AUCTION, auction, AuctionStatus.TERMS_REQUESTED, note, "request_terms")
 
 
 def refuse_application(session, auction: Auction, note: str) -> Auction:
     require_status(auction, AuctionStatus.SUBMITTED, AuctionStatus.TERMS_REQUESTED)
-    return _set_review(session, auction, AuctionStatus.REFUSED, note, "auction.refuse")
-
-
-def _set_review(session, auction: Auction, status: AuctionStatus, note: str, action: str) -> Auction:
-    note = (note or "").strip()
-    if not note:
-        raise AuctionError(_l("State the reason."), "note")
-    before = snapshot(auction)
-    auction.status = status
-    auction.review_note = note
-    session.flush()
-    record(session, action, "auction", auction.id, before, snapshot(auction))
-    return auction
+    return lifecycle.with_reason(session, AUCTION, auction, AuctionStatus.REFUSED, note, "refuse")
 
 
 def amend_terms(session, auction: Auction, user: User, terms: ApplicationTerms, now: datetime) -> Auction:
@@ -271,20 +237,17 @@ def amend_terms(session, auction: Auction, user: User, terms: ApplicationTerms, 
         rules.check_window(window)
     except rules.AuctionRuleBroken as error:
         raise broken(error, "bids_open") from error
-    before = snapshot(auction)
-    for name, value in _stored_terms(terms).items():
-        setattr(auction, name, value)
-    auction.bids_open_at, auction.bids_close_at = window.bids_open_at, window.bids_close_at
-    auction.confirm_until, auction.decision_at = window.confirm_until, window.decision_at
     calendar = business_calendar(session, terms.trade_date.year)
-    auction.payment_date = rules.payment_date(calendar, terms.trade_date, terms.settlement_scheme)
-    auction.status = AuctionStatus.SUBMITTED
-    session.flush()
-    record(session, "auction.amend_terms", "auction", auction.id, before, snapshot(auction))
-    return auction
+
+    def amended():
+        for name, value in {**_stored_terms(terms), **_timetable(window)}.items():
+            setattr(auction, name, value)
+        auction.payment_date = rules.payment_date(calendar, terms.trade_date, terms.settlement_scheme)
+        auction.status = AuctionStatus.SUBMITTED
+    return lifecycle.changed(session, AUCTION, auction, "amend_terms", amended)
 
 
-def announce(session, auction: Auction, now: datetime) -> Notice:
+def announce(session, auction: Auction, now: datetime) -> Auction:
     """App.7 §3: publish the announcement and send it to eligible bidders in time."""
     require_status(auction, AuctionStatus.ACCEPTED)
     calendar = business_calendar(session, auction.trade_date.year)
@@ -292,19 +255,16 @@ def announce(session, auction: Auction, now: datetime) -> Notice:
         rules.check_announcement(calendar, auction.trade_date, now, auction.is_emergency_repeat)
     except rules.AuctionRuleBroken as error:
         raise broken(error) from error
-    before = snapshot(auction)
-    auction.status = AuctionStatus.ANNOUNCED
-    auction.announced_at = now
-    notice = publish_notice(session, auction, NoticeKind.ANNOUNCEMENT, now)
-    record(session, "auction.announce", "auction", auction.id, before, snapshot(auction))
-    return notice
+    return lifecycle.changed(session, AUCTION, auction, "announce", lambda: _announced(session, auction, now))
+
+
+def _announced(session, auction: Auction, now: datetime) -> None:
+    auction.status, auction.announced_at = AuctionStatus.ANNOUNCED, now
+    publish_notice(session, auction, NoticeKind.ANNOUNCEMENT, now)
 
 
 def publish_notice(session, auction: Auction, kind: NoticeKind, now: datetime, note: str | None = None) -> Notice:
-    notice = Notice(auction_id=auction.id, kind=kind, published_at=now, note=note)
-    session.add(notice)
-    session.flush()
-    return notice
+    return lifecycle.publish_notice(session, AUCTION, auction, kind, now, note)
 
 
 # --- cancel and postpone (App.7 §4) -------------------------------------------------------------
@@ -313,15 +273,13 @@ def cancel_auction(session, auction: Auction, reason: str, now: datetime) -> Auc
     require_status(auction, *OPEN_FOR_CHANGE)
     if now >= auction.bids_open_at:
         raise broken(rules.AuctionRuleBroken("already_started"))
-    before = snapshot(auction)
-    was_public = auction.status == AuctionStatus.ANNOUNCED
-    auction.status = AuctionStatus.CANCELLED
-    auction.review_note = (reason or "").strip() or None
-    if was_public:
-        publish_notice(session, auction, NoticeKind.CANCELLATION, now, auction.review_note)
-    session.flush()
-    record(session, "auction.cancel", "auction", auction.id, before, snapshot(auction))
-    return auction
+
+    def cancelled():
+        was_public = auction.status == AuctionStatus.ANNOUNCED
+        auction.status, auction.review_note = AuctionStatus.CANCELLED, (reason or "").strip() or None
+        if was_public:
+            publish_notice(session, auction, NoticeKind.CANCELLATION, now, auction.review_note)
+    return lifecycle.changed(session, AUCTION, auction, "cancel", cancelled)
 
 
 def postpone_auction(session, auction: Auction, new_date: date, new_open: time, now: datetime) -> Auction:
@@ -335,17 +293,16 @@ def postpone_auction(session, auction: Auction, new_date: date, new_open: time, 
     except rules.AuctionRuleBroken as error:
         raise broken(error, "new_date") from error
     moved = _moved_window(old, new_date, new_open_at)
-    before = snapshot(auction)
-    auction.bids_open_at, auction.bids_close_at = moved.bids_open_at, moved.bids_close_at
-    auction.confirm_until, auction.decision_at = moved.confirm_until, moved.decision_at
-    auction.trade_date = new_date
-    auction.payment_date = rules.payment_date(calendar, new_date, auction.settlement_scheme)
-    auction.postpone_count += 1
-    if auction.status == AuctionStatus.ANNOUNCED:
-        publish_notice(session, auction, NoticeKind.POSTPONEMENT, now)
-    session.flush()
-    record(session, "auction.postpone", "auction", auction.id, before, snapshot(auction))
-    return auction
+
+    def postponed():
+        for name, value in _timetable(moved).items():
+            setattr(auction, name, value)
+        auction.trade_date = new_date
+        auction.payment_date = rules.payment_date(calendar, new_date, auction.settlement_scheme)
+        auction.postpone_count += 1
+        if auction.status == AuctionStatus.ANNOUNCED:
+            publish_notice(session, auction, NoticeKind.POSTPONEMENT, now)
+    return lifecycle.changed(session, AUCTION, auction, "postpone", postponed)
 
 
 def _moved_window(old: rules.Window, new_date: date, new_open_at: datetime) -> rules.Window:
@@ -359,21 +316,9 @@ def _moved_window(old: rules.Window, new_date: date, new_open_at: datetime) -> r
 
 # --- shared ------------------------------------------------------------------------------------
 
-STATUS_REFUSALS = _l("This cannot be done while the auction is “%(status)s”.")
-
-
 def require_status(auction: Auction, *statuses: AuctionStatus) -> None:
-    if auction.status not in statuses:
-        raise AuctionError(STATUS_REFUSALS % {"status": status_label(auction.status)}, code="wrong_status")
+    lifecycle.require_status(AUCTION, auction, *statuses)
 
 
 def snapshot(auction: Auction) -> dict:
-    return {
-        "number": auction.number, "status": auction.status, "trade_date": auction.trade_date.isoformat(),
-        "bids_open_at": auction.bids_open_at.isoformat(), "bids_close_at": auction.bids_close_at.isoformat(),
-        "declared_quantity": auction.declared_quantity, "postpone_count": auction.postpone_count,
-        "review_note": auction.review_note, "failure_reason": auction.failure_reason,
-        "satisfied": auction.satisfied,
-        "cutoff_price": str(auction.cutoff_price) if auction.cutoff_price is not None else None,
-        "decided_quantity": auction.decided_quantity,
-    }
+    return lifecycle.snapshot(AUCTION, auction)

@@ -1,31 +1,30 @@
-"""JSON API of subscriptions and public offerings (App.8), under /api/v1/subscriptions.
-
-Every view first closes the subscriptions whose bid period has ended (results.advance_due,
-committed apart as the pages do); then it commits its own change once, or rolls back on a
-refusal. What the caller may not see answers 404, never 403: an application is its seller's
-(and issuer's) until announced, a private placement is announced to members only, bids are
-sealed to their firm. Who reads what is decided in app.subscriptions.access, as for the pages.
+"""JSON API of subscriptions and public offerings (App.8), under /api/v1/subscriptions: what is
+the offering's own (the depository's consent, the registers, the collateral check, the seller's
+satisfied register, settlement) beside the operations every offering has (app.placement.api).
+A private placement is announced to members only; who reads what is decided in
+app.subscriptions.access, as for the pages.
 """
-
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.api.errors import ApiError, refusals
 from app.auth.access import any_role, roles_required
-from app.auth.roles import STAFF_ROLES, Role
+from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
+from app.placement.api import STAFF, PlacementApi, add_placement_api, applied, require_closed
 from app.subscriptions import access, bidding, results, services
 from app.subscriptions import schemas as s
 from app.subscriptions.blueprint import api_bp as bp
-from app.subscriptions.loaders import ERRORS, MEMBERS, bid_row, current_subscription, not_found, refreshed
+from app.subscriptions.kind import SUBSCRIPTION
 from app.subscriptions.labels import status_label
+from app.subscriptions.loaders import ERRORS, MEMBERS, bid_row, current_subscription, not_found, refreshed
 from app.subscriptions.models import Subscription, SubscriptionBid, SubscriptionBidStatus, SubscriptionDeal
 from app.subscriptions.services import OfferingTerms
 
-STAFF = tuple(sorted(STAFF_ROLES))
 SELLERS = (*MEMBERS, Role.MINFIN)
+ENTRY_FIELDS = tuple(s.OfferingBidIn._declared_fields)
 
 
 # --- access ---------------------------------------------------------------------------------------
@@ -43,19 +42,6 @@ def sellers_subscription(subscription_id: int) -> Subscription:
     if not access.is_seller(subscription, current_user):
         raise not_found()
     return subscription
-
-
-def require_closed(subscription: Subscription) -> None:
-    if subscription.closed_at is None:
-        message = services.STATUS_REFUSAL % {"status": status_label(subscription.status)}
-        raise ApiError(409, "wrong_status", str(message))
-
-
-def applied(subscription: Subscription, operation) -> dict:
-    """Run one state change: commit it, or roll back and answer the refusal."""
-    with refusals():
-        operation()
-    return describe(subscription)
 
 
 # --- what is shown ---------------------------------------------------------------------------------
@@ -79,21 +65,43 @@ def terms_of(data: dict) -> OfferingTerms:
     return OfferingTerms(**fields)
 
 
+def entry_of(bid: SubscriptionBid, changes: dict) -> bidding.OfferingBidEntry:
+    """The bid as it stands, with the fields sent; an own-account bid names no investor."""
+    stored = {name: getattr(bid, name) for name in ENTRY_FIELDS}
+    if bid.is_own_account:
+        stored.update(investor_iin=None, investor_name=None)
+    return bidding.OfferingBidEntry(**{**stored, **changes})
+
+
+API = PlacementApi(
+    kind=SUBSCRIPTION, services=services, results=results, bidding=bidding, current=current_subscription,
+    refreshed=refreshed, visible=access.visible, describe=describe, reads_deals=access.reads_registers,
+    deal_row=deal_row, bid_row=lambda bid, details: bid_row(bid, details),
+    entry=lambda data: bidding.OfferingBidEntry(**data), entry_of=entry_of,
+    schemas={"brief": s.OfferingBriefOut, "out": s.OfferingOut, "note": s.OfferingNoteIn,
+             "bid_in": s.OfferingBidIn, "bid_change": s.OfferingBidChangeIn, "bid_out": s.OfferingBidOut,
+             "deal_out": s.OfferingDealOut},
+    docs={"section": "App.8", "window": "bid period [start, end) (App.8 §6–7)",
+          "list": ("Subscriptions you may see", "Staff: all. A seller: its own applications; an issuer: those for "
+                   "its securities. Members: every announced subscription, private placements included; everyone "
+                   "else: announced ones that are not private. Latest bid period first, at most 200."),
+          "get": "A subscription: terms, status and bid period phase",
+          "announce": "Publish the announcement (App.8 §4: by the next business day after the consent)",
+          "announce_more": "A private placement is announced to members only.",
+          "form_deals": "Form one deal per satisfied bid; each member is notified (App.8 §10)",
+          "list_bids": "A custodian gets the bids on the accounts it controls, to confirm or refuse them. The "
+                       "seller, the issuer and staff read every bid in the accepted register after the period.",
+          "submit_bid": "For the member's own account, or for a client named by IIN/BIN. A private placement "
+                        "takes bids of at least 100,000 ₸ from qualified investors, at most 50 investors across "
+                        "members. Send a new `Idempotency-Key` with every new bid; a repeat answers 200 with the "
+                        "first bid.",
+          "confirm_bid": "Confirm a bid on an account you control (App.9), before the collateral check time",
+          "refuse_bid": "Refuse a bid on an account you control: it leaves the register"},
+)
+add_placement_api(bp, API)
+
+
 # --- applications ----------------------------------------------------------------------------------
-
-@bp.get("")
-@any_role
-@bp.output(s.OfferingBriefOut(many=True))
-def list_subscriptions():
-    """Subscriptions you may see
-
-    Staff: all. A seller: its own applications; an issuer: those for its securities. Members:
-    every announced subscription, private placements included; everyone else: announced ones
-    that are not private. Latest bid period first, at most 200.
-    """
-    refreshed()
-    return [describe(subscription) for subscription in access.visible(db.session, current_user)]
-
 
 @bp.post("")
 @roles_required(*SELLERS)
@@ -113,36 +121,6 @@ def file_application(data: dict):
     return describe(subscription)
 
 
-@bp.get("/<int:subscription_id>")
-@any_role
-@bp.output(s.OfferingOut)
-@bp.doc(responses={404: ERRORS[404]})
-def get_subscription(subscription_id: int):
-    """A subscription: terms, status and bid period phase"""
-    return describe(current_subscription(subscription_id))
-
-
-@bp.post("/<int:subscription_id>/accept")
-@roles_required(*STAFF)
-@bp.output(s.OfferingOut)
-@bp.doc(responses=ERRORS)
-def accept(subscription_id: int):
-    """Accept an application: it gets its number (App.8 §2)"""
-    subscription = current_subscription(subscription_id)
-    return applied(subscription, lambda: services.accept_application(db.session, subscription, now()))
-
-
-@bp.post("/<int:subscription_id>/refuse")
-@roles_required(*STAFF)
-@bp.input(s.OfferingNoteIn, arg_name="data")
-@bp.output(s.OfferingOut)
-@bp.doc(responses=ERRORS)
-def refuse(subscription_id: int, data: dict):
-    """Refuse an application, saying why"""
-    subscription = current_subscription(subscription_id)
-    return applied(subscription, lambda: services.refuse_application(db.session, subscription, data["note"]))
-
-
 @bp.post("/<int:subscription_id>/consent")
 @roles_required(*STAFF)
 @bp.input(s.OfferingConsentIn, arg_name="data")
@@ -151,7 +129,7 @@ def refuse(subscription_id: int, data: dict):
 def consent(subscription_id: int, data: dict):
     """Record the central depository's consent (App.8 §3)"""
     subscription = current_subscription(subscription_id)
-    return applied(subscription, lambda: services.record_consent(db.session, subscription, True, data["note"], now()))
+    return applied(API, subscription, lambda: services.record_consent(db.session, subscription, True, data["note"], now()))
 
 
 @bp.post("/<int:subscription_id>/no-consent")
@@ -162,20 +140,7 @@ def consent(subscription_id: int, data: dict):
 def no_consent(subscription_id: int, data: dict):
     """Record the depository's refusal: it goes back to the seller with the reason"""
     subscription = current_subscription(subscription_id)
-    return applied(subscription, lambda: services.record_consent(db.session, subscription, False, data["note"], now()))
-
-
-@bp.post("/<int:subscription_id>/announce")
-@roles_required(*STAFF)
-@bp.output(s.OfferingOut)
-@bp.doc(responses=ERRORS)
-def announce(subscription_id: int):
-    """Publish the announcement (App.8 §4: by the next business day after the consent)
-
-    A private placement is announced to members only.
-    """
-    subscription = current_subscription(subscription_id)
-    return applied(subscription, lambda: services.announce(db.session, subscription, now()))
+    return applied(API, subscription, lambda: services.record_consent(db.session, subscription, False, data["note"], now()))
 
 
 @bp.put("/<int:subscription_id>/terms")
@@ -187,7 +152,7 @@ def change_terms(subscription_id: int, data: dict):
     """Change the terms on the seller's written request (App.8 §2), before the announcement"""
     subscription = current_subscription(subscription_id)
     terms = terms_of(data)
-    return applied(subscription, lambda: services.change_terms(db.session, subscription, terms, data["note"]))
+    return applied(API, subscription, lambda: services.change_terms(db.session, subscription, terms, data["note"]))
 
 
 # --- after the bid period --------------------------------------------------------------------------
@@ -213,7 +178,7 @@ def accepted_bids(subscription_id: int, query: dict):
     (`after_id` = the last id of the previous page).
     """
     subscription = confidential_subscription(subscription_id)
-    require_closed(subscription)
+    require_closed(SUBSCRIPTION, subscription)
     return [bid_row(bid) for bid in register_page(subscription, query["after_id"], query["limit"])]
 
 
@@ -265,33 +230,7 @@ def satisfied_register(subscription_id: int, data: dict):
 def refuse_all(subscription_id: int, data: dict):
     """Refuse all bids with a reason: the subscription fails (App.8 §9)"""
     subscription = sellers_subscription(subscription_id)
-    return applied(subscription, lambda: results.refuse_all(db.session, subscription, data["reason"], now()))
-
-
-@bp.post("/<int:subscription_id>/deals")
-@roles_required(*STAFF)
-@bp.output(s.OfferingDealOut(many=True), status_code=201)
-@bp.doc(responses=ERRORS)
-def form_deals(subscription_id: int):
-    """Form one deal per satisfied bid; each member is notified (App.8 §10)"""
-    subscription = current_subscription(subscription_id)
-    with refusals():
-        deals = results.form_deals(db.session, subscription, now())
-    return [deal_row(deal) for deal in deals]
-
-
-@bp.get("/<int:subscription_id>/deals")
-@roles_required(*STAFF, *SELLERS, Role.ISSUER)
-@bp.output(s.OfferingDealOut(many=True))
-@bp.doc(responses={404: ERRORS[404]})
-def list_deals(subscription_id: int):
-    """The deals: all of them for the seller, the issuer and staff; a member's own deals only"""
-    subscription = current_subscription(subscription_id)
-    if access.reads_registers(subscription, current_user):
-        return [deal_row(deal) for deal in subscription.deals]
-    if current_user.role not in MEMBERS:
-        raise not_found()
-    return [deal_row(deal) for deal in subscription.deals if deal.organisation_id == current_user.organisation_id]
+    return applied(API, subscription, lambda: results.refuse_all(db.session, subscription, data["reason"], now()))
 
 
 @bp.post("/<int:subscription_id>/settlement")
@@ -301,4 +240,4 @@ def list_deals(subscription_id: int):
 def settle(subscription_id: int):
     """Record settlement (App.8 §11–12); the results are published unless the placement is private"""
     subscription = current_subscription(subscription_id)
-    return applied(subscription, lambda: results.settle(db.session, subscription, now()))
+    return applied(API, subscription, lambda: results.settle(db.session, subscription, now()))

@@ -1,7 +1,5 @@
-"""What each broken App.8 rule says to the user."""
+"""What each broken App.8 rule says to the user (rendered by app.placement.messages)."""
 from flask_babel import lazy_gettext as _l
-
-from app.auctions.messages import show_value
 
 RULE_MESSAGES = {
     "not_a_trading_day": _l("%(day)s is not a trading day of the exchange."),
@@ -23,7 +21,3 @@ RULE_MESSAGES = {
     "unequal_dealers": _l("App.8 §9: primary dealers' bids at %(price)s must be satisfied equally."),
 }
 
-
-def rule_message(rule: str, values: dict) -> str:
-    shown = {key: show_value(value) for key, value in values.items()}
-    return str(RULE_MESSAGES[rule]) % shown if shown else str(RULE_MESSAGES[rule])

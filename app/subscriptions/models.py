@@ -4,15 +4,15 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
 from app.db_types import ExactDecimal, UTCDateTime
 from app.extensions import db
+from app.placement.models import MONEY, NoticeColumns, PlacedDealColumns, SealedBidColumns
 
 PRICE = ExactDecimal(14, 4)       # tenge per share, or % of face value for bonds
-MONEY = ExactDecimal(20, 2)
 
 
 class SubscriptionColumn(StrEnum):
@@ -119,18 +119,11 @@ class Subscription(db.Model):
         return self.column == SubscriptionColumn.GKO
 
 
-class SubscriptionBid(db.Model):
+class SubscriptionBid(SealedBidColumns, db.Model):
     __tablename__ = "subscription_bids"
-    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    idempotency_key: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(8))
     price: Mapped[Decimal | None] = mapped_column(PRICE)
-    quantity: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[Decimal] = mapped_column(MONEY)
     # The investor: the member itself, or its client. One investor through several brokers is
     # the same IIN/BIN and counts once toward the limits.
@@ -139,52 +132,32 @@ class SubscriptionBid(db.Model):
     investor_category: Mapped[str] = mapped_column(String(24))
     qualified: Mapped[bool] = mapped_column(Boolean, default=False)
     is_own_account: Mapped[bool] = mapped_column(Boolean, default=True)
-    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    confirmation: Mapped[str] = mapped_column(String(12))
     secured: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12))
-    status_reason: Mapped[str | None] = mapped_column(Text)
     # Confidential investor details (address, document, account): to the seller and issuer only.
     investor_details: Mapped[dict | None] = mapped_column(JSON)
     details_source: Mapped[str | None] = mapped_column(String(12))
     satisfied_price: Mapped[Decimal | None] = mapped_column(PRICE)
     satisfied_quantity: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     subscription: Mapped[Subscription] = relationship(back_populates="bids")
-    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
-    custodian: Mapped[Organisation | None] = relationship(foreign_keys=[custodian_id])
 
 
-class SubscriptionDeal(db.Model):
+class SubscriptionDeal(PlacedDealColumns, db.Model):
     __tablename__ = "subscription_deals"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(30), unique=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
     bid_id: Mapped[int] = mapped_column(ForeignKey("subscription_bids.id"), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    quantity: Mapped[int] = mapped_column(BigInteger)
     price: Mapped[Decimal] = mapped_column(PRICE)
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    status: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     subscription: Mapped[Subscription] = relationship(back_populates="deals")
     bid: Mapped[SubscriptionBid] = relationship()
-    organisation: Mapped[Organisation] = relationship()
 
 
-class SubscriptionNotice(db.Model):
+class SubscriptionNotice(NoticeColumns, db.Model):
     __tablename__ = "subscription_notices"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(14))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     members_only: Mapped[bool] = mapped_column(Boolean, default=False)
-    note: Mapped[str | None] = mapped_column(Text)
 
     subscription: Mapped[Subscription] = relationship(back_populates="notices")
 

@@ -7,48 +7,32 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
 from app.placement.vocabulary import Confirmation
 from app.domain import offering_rules as rules
 from app.formatting import almaty_datetime
 from app.subscriptions.bidding import active_bids, bid_stream, money_amount
-from app.subscriptions.messages import rule_message
+from app.placement import lifecycle
+from app.placement.messages import rule_message
+from app.subscriptions.messages import RULE_MESSAGES
 from app.subscriptions.models import (MemberNotification, SettlementCode, Subscription, SubscriptionBid,
                                       SubscriptionBidStatus, SubscriptionDeal, SubscriptionStatus)
-from app.subscriptions.services import OfferingError, publish_notice, require_status, snapshot
+from app.subscriptions.kind import SUBSCRIPTION, OfferingError
+from app.subscriptions.services import publish_notice, require_status
 
 
 def advance_due(session, now: datetime, store: bool = True) -> list[Subscription]:
-    """Close every announced subscription whose bid period has ended (idempotent). With `store`
-    off (a read), the close is only derived on the loaded rows and never flushed."""
-    due = list(session.scalars(select(Subscription).where(Subscription.status == SubscriptionStatus.ANNOUNCED,
-                                                          Subscription.period_end_at <= now).order_by(Subscription.id)))
-    if not store:
-        return [freeze(subscription, now) for subscription in due]
-    return [close_period(session, subscription, now) for subscription in due]
+    """Close every announced subscription whose bid period has ended (app.placement.lifecycle)."""
+    return lifecycle.advance_due(session, SUBSCRIPTION, close_period, freeze, now, store)
 
 
 def up_to_date(session, subscription: Subscription, now: datetime, store: bool = True) -> Subscription:
-    """This one offering, closed if its bid period has ended (stored, or on a read only derived)."""
-    if subscription.status == SubscriptionStatus.ANNOUNCED and subscription.period_end_at <= now:
-        return close_period(session, subscription, now) if store else freeze(subscription, now)
-    return subscription
+    return lifecycle.up_to_date(session, SUBSCRIPTION, close_period, freeze, subscription, now, store)
 
 
 def close_period(session, subscription: Subscription, now: datetime) -> Subscription:
-    """The close of the bid period, stored: the frozen state, the failure notice, the audit
-    record; the row lock waits for bids in flight and keeps new ones out."""
-    subscription = locked_for_close(session, subscription.id)
-    require_status(subscription, SubscriptionStatus.ANNOUNCED)
-    before = snapshot(subscription)
-    freeze(subscription, now)
-    if subscription.failure_reason:
-        publish_notice(session, subscription, "failed", now)
-    session.flush()
-    record(session, "subscription.close", "subscription", subscription.id, before, snapshot(subscription))
-    return subscription
+    return lifecycle.closed(session, SUBSCRIPTION, subscription, freeze, now, "failed")
 
 
 def freeze(subscription: Subscription, now: datetime) -> Subscription:
@@ -62,14 +46,6 @@ def freeze(subscription: Subscription, now: datetime) -> Subscription:
     subscription.status = SubscriptionStatus.FAILED if reason else SubscriptionStatus.CLOSED
     subscription.failure_reason = reason
     return subscription
-
-
-def locked_for_close(session, subscription_id: int) -> Subscription:
-    """The offering row FOR UPDATE: waits for every bid transaction holding it in share mode, and
-    keeps new ones out until the close commits; its bids are read after that wait."""
-    return session.scalars(select(Subscription).where(Subscription.id == subscription_id).with_for_update()
-                           .options(selectinload(Subscription.bids))
-                           .execution_options(populate_existing=True)).one()
 
 
 def is_public_offering(subscription: Subscription) -> bool:
@@ -157,21 +133,20 @@ def apply_satisfied_register(session, subscription: Subscription, lines: list[Sa
         subscription.price_min, subscription.price_max, subscription.is_private, subscription.is_gko,
         subscription.quantity)
     if problems:
-        raise RegisterProblems([(problem.row_number, rule_message(problem.rule, problem.values))
+        raise RegisterProblems([(problem.row_number, rule_message(RULE_MESSAGES, problem.rule, problem.values))
                                 for problem in problems])
     if not any(line.quantity > 0 for line in lines):
         raise OfferingError(_l("The register satisfies no bid: refuse all bids with a reason instead."), "file")
-    before = snapshot(subscription)
     satisfied = {line.bid_id: line for line in lines}
-    for bid in active_bids(subscription):
-        line = satisfied.get(bid.id)
-        bid.satisfied_quantity = line.quantity if line else 0
-        bid.satisfied_price = line.price if line and line.quantity else None
-    subscription.status, subscription.allocated_at = SubscriptionStatus.ALLOCATED, now
-    session.flush()
-    record(session, "subscription.satisfied_register", "subscription", subscription.id, before,
-           {**snapshot(subscription), "rows": len(lines)})
-    return subscription
+
+    def allocated():
+        for bid in active_bids(subscription):
+            line = satisfied.get(bid.id)
+            bid.satisfied_quantity = line.quantity if line else 0
+            bid.satisfied_price = line.price if line and line.quantity else None
+        subscription.status, subscription.allocated_at = SubscriptionStatus.ALLOCATED, now
+        return {"rows": len(lines)}
+    return lifecycle.changed(session, SUBSCRIPTION, subscription, "satisfied_register", allocated)
 
 
 def accepted_bid(bid: SubscriptionBid) -> rules.AcceptedBid:
@@ -184,34 +159,32 @@ def refuse_all(session, subscription: Subscription, reason: str, now: datetime) 
     reason = (reason or "").strip()
     if not reason:
         raise OfferingError(_l("A refusal of all bids must state its reason."), "reason")
-    before = snapshot(subscription)
-    subscription.status, subscription.failure_reason = SubscriptionStatus.FAILED, "all_refused"
-    subscription.refusal_reason = reason
-    publish_notice(session, subscription, "failed", now, reason)
-    _notify_all(session, subscription, now)
-    session.flush()
-    record(session, "subscription.refuse_all", "subscription", subscription.id, before, snapshot(subscription))
-    return subscription
+
+    def refused():
+        subscription.status, subscription.failure_reason = SubscriptionStatus.FAILED, "all_refused"
+        subscription.refusal_reason = reason
+        publish_notice(session, subscription, "failed", now, reason)
+        _notify_all(session, subscription, now)
+    return lifecycle.changed(session, SUBSCRIPTION, subscription, "refuse_all", refused)
 
 
 # --- deals, notifications, settlement ---------------------------------------------------------------
 
 def form_deals(session, subscription: Subscription, now: datetime) -> list[SubscriptionDeal]:
     require_status(subscription, SubscriptionStatus.ALLOCATED)
-    before = snapshot(subscription)
-    deals = []
-    for index, bid in enumerate((b for b in active_bids(subscription) if b.satisfied_quantity), start=1):
-        deals.append(SubscriptionDeal(
-            number=f"{subscription.number}-{index:05d}", subscription_id=subscription.id, bid_id=bid.id,
-            organisation_id=bid.organisation_id, quantity=bid.satisfied_quantity, price=bid.satisfied_price,
-            amount=money_amount(subscription, bid.satisfied_price, bid.satisfied_quantity), status="formed",
-            created_at=now))
-    session.add_all(deals)
-    subscription.status, subscription.deals_formed_at = SubscriptionStatus.DEALS_FORMED, now
-    _notify_all(session, subscription, now)
-    session.flush()
-    record(session, "subscription.form_deals", "subscription", subscription.id, before,
-           {**snapshot(subscription), "deals": len(deals)})
+    satisfied = (bid for bid in active_bids(subscription) if bid.satisfied_quantity)
+    deals = [SubscriptionDeal(
+        number=f"{subscription.number}-{index:05d}", subscription_id=subscription.id, bid_id=bid.id,
+        organisation_id=bid.organisation_id, quantity=bid.satisfied_quantity, price=bid.satisfied_price,
+        amount=money_amount(subscription, bid.satisfied_price, bid.satisfied_quantity), status="formed",
+        created_at=now) for index, bid in enumerate(satisfied, start=1)]
+
+    def formed():
+        session.add_all(deals)
+        subscription.status, subscription.deals_formed_at = SubscriptionStatus.DEALS_FORMED, now
+        _notify_all(session, subscription, now)
+        return {"deals": len(deals)}
+    lifecycle.changed(session, SUBSCRIPTION, subscription, "form_deals", formed)
     return deals
 
 
@@ -240,15 +213,14 @@ def settle(session, subscription: Subscription, now: datetime) -> Subscription:
     """App.8 §11–12: settlement through the depository (or another organisation: then no
     certificates); the results notice is published, except for a private placement."""
     require_status(subscription, SubscriptionStatus.DEALS_FORMED)
-    before = snapshot(subscription)
-    for deal in subscription.deals:
-        deal.status = "settled"
-    subscription.status, subscription.settled_at = SubscriptionStatus.SETTLED, now
-    if not subscription.is_private:
-        publish_notice(session, subscription, "results", now)
-    session.flush()
-    record(session, "subscription.settle", "subscription", subscription.id, before, snapshot(subscription))
-    return subscription
+
+    def settled():
+        for deal in subscription.deals:
+            deal.status = "settled"
+        subscription.status, subscription.settled_at = SubscriptionStatus.SETTLED, now
+        if not subscription.is_private:
+            publish_notice(session, subscription, "results", now)
+    return lifecycle.changed(session, SUBSCRIPTION, subscription, "settle", settled)
 
 
 def issues_certificates(subscription: Subscription) -> bool:

@@ -11,8 +11,9 @@ from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
-from app.auctions.schemas import CHOOSE, MONEY_PLACES, PRICE_PLACES, OrganisationOut, choice
 from app.db_types import BIGINT_MAX
+from app.placement.schemas import (CHOOSE, MONEY_PLACES, PRICE_PLACES, OrganisationOut, PlacedDealOut,
+                                   SealedBidOut, choice)
 from app.subscriptions.models import SettlementCode
 from app.subscriptions.services import CATEGORIES
 
@@ -194,31 +195,20 @@ class OfferingOut(OfferingBriefOut):
     refusal_reason = String(allow_none=True, metadata={"description": "Why the seller refused all bids."})
 
 
-class OfferingBidOut(Schema):
-    id = Integer(metadata={"description": "The bid number in the registers."})
+class OfferingBidOut(SealedBidOut):
     subscription_id = Integer()
-    organisation = Nested(OrganisationOut, metadata={"description": "The bidding member."})
-    idempotency_key = String()
-    kind = String()
-    price = DecimalString(PRICE_PLACES, allow_none=True)
-    quantity = Integer()
     amount = DecimalString(MONEY_PLACES, metadata={"description": "Tenge; a market bid at the top of the range."})
     investor_iin = String()
     investor_name = String()
     investor_category = String()
     qualified = Boolean()
     is_own_account = Boolean()
-    custodian = Nested(OrganisationOut, allow_none=True)
-    confirmation = String(metadata={"description": "not_required, pending, confirmed or refused."})
     secured = Boolean()
     status = String(metadata={"description": "active, withdrawn or refused."})
-    status_reason = String(allow_none=True)
     satisfied_price = DecimalString(PRICE_PLACES, allow_none=True)
     satisfied_quantity = Integer(allow_none=True)
     investor_details = Dict(keys=String(), values=String(), allow_none=True, metadata={
         "description": "Confidential: to the bidding member, the seller, the issuer and staff."})
-    created_at = AwareDateTime()
-    updated_at = AwareDateTime()
 
 
 class AcceptedBidOut(OfferingBidOut):
@@ -244,15 +234,7 @@ class CollateralCheckOut(Schema):
     subscription = Nested(OfferingOut)
 
 
-class OfferingDealOut(Schema):
-    id = Integer()
-    number = String()
-    bid_id = Integer()
-    organisation = Nested(OrganisationOut)
+class OfferingDealOut(PlacedDealOut):
     investor_name = String()
     investor_iin = String()
-    quantity = Integer()
-    price = DecimalString(PRICE_PLACES)
-    amount = DecimalString(MONEY_PLACES, metadata={"description": "Tenge."})
     status = String(metadata={"description": "formed or settled."})
-    created_at = AwareDateTime()

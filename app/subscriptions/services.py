@@ -8,30 +8,25 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
-from app.audit.services import record
 from app.auth.models import Organisation, User
 from app.auth.roles import OrganisationKind, Role
 from app.calendar.services import business_calendar
 from app.domain import offering_rules as rules
 from app.domain.calendar import almaty_date
 from app.domain.isin import isin_is_valid
-from app.refusals import Refusal
-from app.subscriptions.labels import status_label
-from app.subscriptions.messages import rule_message
+from app.placement import lifecycle
+from app.placement.messages import rule_message
+from app.subscriptions.kind import SUBSCRIPTION, OfferingError
+from app.subscriptions.messages import RULE_MESSAGES
 from app.subscriptions.models import (InvestorCategory, SettlementCode, Subscription, SubscriptionColumn,
                                       SubscriptionNotice, SubscriptionStatus)
 
 CATEGORIES = tuple(category.value for category in InvestorCategory)
 
 
-class OfferingError(Refusal):
-    """A refused subscription operation."""
-
-
 def broken(error: rules.OfferingRuleBroken, field: str | None = None) -> OfferingError:
-    return OfferingError(rule_message(error.rule, error.values), field, code=error.rule)
+    return OfferingError(rule_message(RULE_MESSAGES, error.rule, error.values), field, code=error.rule)
 
 
 @dataclass
@@ -89,14 +84,10 @@ def file_application(session, user: User, terms: OfferingTerms, now: datetime,
 
 
 def _create(session, user: User, column: SubscriptionColumn, terms: OfferingTerms, now: datetime) -> Subscription:
-    values = asdict(terms)
-    values["isin"] = terms.isin.strip().upper()
-    subscription = Subscription(column=column, status=SubscriptionStatus.SUBMITTED, seller_id=user.organisation_id,
-                                filed_by_id=user.id, filed_at=now, **values)
-    session.add(subscription)
-    session.flush()
-    record(session, "subscription.file", "subscription", subscription.id, None, snapshot(subscription))
-    return subscription
+    values = {**asdict(terms), "isin": terms.isin.strip().upper()}
+    return lifecycle.filed(session, SUBSCRIPTION, Subscription(
+        column=column, status=SubscriptionStatus.SUBMITTED, seller_id=user.organisation_id, filed_by_id=user.id,
+        filed_at=now, **values))
 
 
 def _column_for(user: User) -> SubscriptionColumn:
@@ -151,25 +142,12 @@ def _check_column(session, terms: OfferingTerms, column: SubscriptionColumn) -> 
 # --- the exchange's check, the depository's consent, the announcement ------------------------------
 
 def accept_application(session, subscription: Subscription, now: datetime) -> Subscription:
-    require_status(subscription, SubscriptionStatus.SUBMITTED)
-    before = snapshot(subscription)
-    subscription.status, subscription.accepted_at = SubscriptionStatus.ACCEPTED, now
-    subscription.number = _next_number(session, subscription, now)
-    session.flush()
-    record(session, "subscription.accept", "subscription", subscription.id, before, snapshot(subscription))
-    return subscription
-
-
-def _next_number(session, subscription: Subscription, now: datetime) -> str:
-    prefix = "GKS" if subscription.is_gko else "SUB"
-    pattern = f"{prefix}-{almaty_date(now).year}-%"
-    count = session.scalar(select(func.count(Subscription.id)).where(Subscription.number.like(pattern)))
-    return f"{prefix}-{almaty_date(now).year}-{count + 1:04d}"
+    return lifecycle.accept(session, SUBSCRIPTION, subscription, "GKS" if subscription.is_gko else "SUB", now)
 
 
 def refuse_application(session, subscription: Subscription, note: str) -> Subscription:
     require_status(subscription, SubscriptionStatus.SUBMITTED)
-    return _set(session, subscription, SubscriptionStatus.REFUSED, note, "subscription.refuse")
+    return lifecycle.with_reason(session, SUBSCRIPTION, subscription, SubscriptionStatus.REFUSED, note, "refuse")
 
 
 def record_consent(session, subscription: Subscription, consented: bool, note: str, now: datetime) -> Subscription:
@@ -177,26 +155,14 @@ def record_consent(session, subscription: Subscription, consented: bool, note: s
     require_status(subscription, SubscriptionStatus.ACCEPTED)
     subscription.consent_at = now
     if not consented:
-        return _set(session, subscription, SubscriptionStatus.CONSENT_REFUSED, note, "subscription.consent")
-    before = snapshot(subscription)
-    subscription.status = SubscriptionStatus.CONSENTED
-    # A note with the consent (its number, say) is kept; without one, an earlier note stays.
-    subscription.review_note = (note or "").strip() or subscription.review_note
-    session.flush()
-    record(session, "subscription.consent", "subscription", subscription.id, before, snapshot(subscription))
-    return subscription
+        return lifecycle.with_reason(session, SUBSCRIPTION, subscription, SubscriptionStatus.CONSENT_REFUSED, note,
+                                     "consent")
 
-
-def _set(session, subscription: Subscription, status: SubscriptionStatus, note: str, action: str) -> Subscription:
-    note = (note or "").strip()
-    if not note:
-        raise OfferingError(_l("State the reason."), "note")
-    before = snapshot(subscription)
-    subscription.status = status
-    subscription.review_note = note
-    session.flush()
-    record(session, action, "subscription", subscription.id, before, snapshot(subscription))
-    return subscription
+    def consent():
+        subscription.status = SubscriptionStatus.CONSENTED
+        # A note with the consent (its number, say) is kept; without one, an earlier note stays.
+        subscription.review_note = (note or "").strip() or subscription.review_note
+    return lifecycle.changed(session, SUBSCRIPTION, subscription, "consent", consent)
 
 
 def change_terms(session, subscription: Subscription, terms: OfferingTerms, request_note: str) -> Subscription:
@@ -205,52 +171,36 @@ def change_terms(session, subscription: Subscription, terms: OfferingTerms, requ
     if not (request_note or "").strip():
         raise OfferingError(_l("Quote the seller's written request."), "note")
     _check_terms(session, terms, SubscriptionColumn(subscription.column))
-    before = snapshot(subscription)
-    for name, value in asdict(terms).items():
-        setattr(subscription, name, value)
-    subscription.isin = terms.isin.strip().upper()
-    subscription.review_note = request_note.strip()
-    session.flush()
-    record(session, "subscription.change_terms", "subscription", subscription.id, before, snapshot(subscription))
-    return subscription
+
+    def change():
+        for name, value in {**asdict(terms), "isin": terms.isin.strip().upper()}.items():
+            setattr(subscription, name, value)
+        subscription.review_note = request_note.strip()
+    return lifecycle.changed(session, SUBSCRIPTION, subscription, "change_terms", change)
 
 
-def announce(session, subscription: Subscription, now: datetime) -> SubscriptionNotice:
+def announce(session, subscription: Subscription, now: datetime) -> Subscription:
     """App.8 §4: by the next business day after the consent; a private placement only to members."""
     require_status(subscription, SubscriptionStatus.CONSENTED)
     calendar = business_calendar(session, almaty_date(now).year)
     deadline = rules.announcement_deadline(calendar, almaty_date(subscription.consent_at))
     if now >= deadline or now >= subscription.period_start_at:
         raise broken(rules.OfferingRuleBroken("announcement_late", deadline=min(deadline, subscription.period_start_at)))
-    before = snapshot(subscription)
-    subscription.status, subscription.announced_at = SubscriptionStatus.ANNOUNCED, now
-    notice = publish_notice(session, subscription, "announcement", now)
-    record(session, "subscription.announce", "subscription", subscription.id, before, snapshot(subscription))
-    return notice
+
+    def announced():
+        subscription.status, subscription.announced_at = SubscriptionStatus.ANNOUNCED, now
+        publish_notice(session, subscription, "announcement", now)
+    return lifecycle.changed(session, SUBSCRIPTION, subscription, "announce", announced)
 
 
 def publish_notice(session, subscription: Subscription, kind: str, now: datetime,
                    note: str | None = None) -> SubscriptionNotice:
-    notice = SubscriptionNotice(subscription_id=subscription.id, kind=kind, published_at=now,
-                                members_only=subscription.is_private, note=note)
-    session.add(notice)
-    session.flush()
-    return notice
-
-
-STATUS_REFUSAL = _l("This cannot be done while the subscription is “%(status)s”.")
+    return lifecycle.publish_notice(session, SUBSCRIPTION, subscription, kind, now, note)
 
 
 def require_status(subscription: Subscription, *statuses: SubscriptionStatus) -> None:
-    if subscription.status not in statuses:
-        raise OfferingError(STATUS_REFUSAL % {"status": status_label(subscription.status)}, code="wrong_status")
+    lifecycle.require_status(SUBSCRIPTION, subscription, *statuses)
 
 
 def snapshot(subscription: Subscription) -> dict:
-    return {
-        "number": subscription.number, "status": subscription.status, "quantity": subscription.quantity,
-        "price_min": str(subscription.price_min), "price_max": str(subscription.price_max),
-        "period_start_at": subscription.period_start_at.isoformat(),
-        "period_end_at": subscription.period_end_at.isoformat(), "is_private": subscription.is_private,
-        "review_note": subscription.review_note, "failure_reason": subscription.failure_reason,
-    }
+    return lifecycle.snapshot(SUBSCRIPTION, subscription)

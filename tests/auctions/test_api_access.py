@@ -1,7 +1,7 @@
 """The auctions API: sealed bids, the bid window's edges, roles, visibility, and its JSON errors."""
 import pytest
 
-from app.auctions import bidding
+from app.placement import bidding
 from app.extensions import db
 from tests.auctions.api_fixtures import AUCTIONS, api, application_json, bid_json  # noqa: F401
 from tests.auctions.conftest import FILED_ON, TRADE_DATE, almaty
