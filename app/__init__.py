@@ -105,12 +105,12 @@ def register_blueprints(app: APIFlask) -> None:
     from app.orders.dealing_views import bp as dealing_bp
     from app.orders.views import bp as orders_bp
     from app.registers.views import bp as registers_bp
-    from app.secondary.api import bp as market_api_bp
-    from app.secondary.reference_views import bp as market_reference_bp
-    from app.secondary.repo_api import bp as market_repo_api_bp
-    from app.secondary.repo_views import bp as market_repo_bp
-    from app.secondary.staff_views import bp as market_staff_bp
-    from app.secondary.views import bp as market_bp
+    from app.secondary.reference.views import bp as market_reference_bp
+    from app.secondary.repo.api import bp as market_repo_api_bp
+    from app.secondary.repo.views import bp as market_repo_bp
+    from app.secondary.staff.views import bp as market_staff_bp
+    from app.secondary.trading.api import bp as market_api_bp
+    from app.secondary.trading.views import bp as market_bp
     from app.subscriptions.routes import api_bp as subscriptions_api_bp
     from app.subscriptions.routes import bp as subscriptions_bp
     from app.notices.api import bp as notices_api_bp

@@ -87,10 +87,10 @@ from app.domain.calendar import ALMATY  # noqa: E402
 from app.domain.identifiers import check_digit  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.orders.models import ClientFill, ClientOrder, OrderStatus  # noqa: E402
-from app.secondary import reference  # noqa: E402
-from app.secondary import services as market  # noqa: E402
-from app.secondary.day import LoadBalance, OpenDay  # noqa: E402
+from app.secondary.engine.day import LoadBalance, OpenDay  # noqa: E402
 from app.secondary.models import JournalEntry, MarketOrder  # noqa: E402
+from app.secondary.reference import services as reference  # noqa: E402
+from app.secondary.trading import services as market  # noqa: E402
 from bench.bids import (Connection, Phase, app_config, free_port, get_request, isin, outcome_of,  # noqa: E402
                         percentile_ms, saturate, show, start_server, stop_server, wait_until_ready)
 

@@ -27,8 +27,8 @@ from sqlalchemy import event, select, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.clock.services import set_sandbox_time  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.secondary import services as market  # noqa: E402
-from app.secondary.day import LoadBalance, OpenDay  # noqa: E402
+from app.secondary.engine.day import LoadBalance, OpenDay  # noqa: E402
+from app.secondary.trading import services as market  # noqa: E402
 from bench.bids import app_config  # noqa: E402
 from bench.cabinet import (ACCOUNT, DAY, LOWEST, SHARE, STEP, almaty, firm_and_share, iins,  # noqa: E402
                            make_client)

@@ -54,12 +54,13 @@ from app.clock.services import set_sandbox_time, wall_now  # noqa: E402
 from app.domain.calendar import ALMATY  # noqa: E402
 from app.domain.isin import isin_is_valid  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.secondary import reference, services  # noqa: E402
-from app.secondary.commands import PlaceOrder  # noqa: E402
-from app.secondary.day import LoadBalance, OpenDay  # noqa: E402
+from app.secondary.engine.commands import PlaceOrder  # noqa: E402
+from app.secondary.engine.day import LoadBalance, OpenDay  # noqa: E402
+from app.secondary.engine.replay import first_difference, projection_dump, replay_dump, replay_journal  # noqa: E402
 from app.secondary.messages import MarketError  # noqa: E402
 from app.secondary.models import JournalEntry, MarketTrade  # noqa: E402
-from app.secondary.replay import first_difference, projection_dump, replay_dump, replay_journal  # noqa: E402
+from app.secondary.reference import services as reference  # noqa: E402
+from app.secondary.trading import services  # noqa: E402
 from bench.http_load import Gunicorn, Outcome, open_loop, saturate  # noqa: E402
 
 DAY = date(2027, 3, 10)           # a Wednesday; the sandbox clock stands at noon

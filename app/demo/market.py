@@ -13,11 +13,11 @@ from app.calendar.services import business_calendar
 from app.clock.services import sandbox_enabled, set_sandbox_time
 from app.demo.auctions import with_check_digit
 from app.domain.calendar import ALMATY, almaty_date, almaty_instant
-from app.secondary import reference
-from app.secondary.commands import PlaceOrder
-from app.secondary.day import LoadBalance, OpenDay
+from app.secondary.engine.commands import PlaceOrder
+from app.secondary.engine.day import LoadBalance, OpenDay
+from app.secondary.engine.sequencer import submit
 from app.secondary.models import Instrument, TradingAccount
-from app.secondary.sequencer import submit
+from app.secondary.reference import services as reference
 
 SHARES = (("KZTK", "KZ1C00000876", "АО «Казахтелеком», простые акции", "36500", "0.20"),
           ("KCEL", "KZ1C00006081", "АО «Кселл», простые акции", "3150", "0.20"),

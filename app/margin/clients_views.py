@@ -19,7 +19,7 @@ from app.margin.forms import (CALL_STATUS_LABELS, CATEGORY_LABELS, CLOSE_OUT_STA
 from app.margin.models import CloseOut, CloseOutGround, CloseOutStatus
 from app.pages import apply
 from app.orders.forms import ORDER_STATUS_LABELS
-from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
+from app.secondary.trading.forms import SIDE_LABELS, TYPE_LABELS
 
 bp = Blueprint("risk_clients", __name__, url_prefix="/brokerage/risk/clients")
 READERS = (Role.BROKER_RISK, Role.BROKER_OFFICE)

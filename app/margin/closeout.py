@@ -8,7 +8,7 @@ a debt. An order that cannot go now (the market closed, nobody on the other side
 later round, and the close-out shows what it waits for.
 
 An order for the desk's market is sequenced by the matcher, which commits what was written
-before it (app.secondary.sequencer.submit): the close-out and each order are stored before the
+before it (app.secondary.engine.sequencer.submit): the close-out and each order are stored before the
 order reaches the book.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ from app.orders import instruments
 from app.orders import services as orders
 from app.orders.models import LIVE_STATUSES, ClientOrder, OrderStatus
 from app.refusals import Refusal
-from app.secondary import services as market
+from app.secondary.trading import services as market
 
 log = logging.getLogger("desk.margin")
 RETRY_AFTER = timedelta(minutes=5)     # an order that found nobody is not placed again sooner

@@ -23,8 +23,8 @@ from app.domain.calendar import almaty_date
 from app.domain.market import MarketRefusal
 from app.margin.risk import RiskUnavailable, client_risk, order_verdict
 from app.orders.instruments import Tradable
-from app.secondary import services as market
-from app.secondary.context import Context
+from app.secondary.engine.context import Context
+from app.secondary.trading import services as market
 from app.venues import reads as venue_reads
 
 

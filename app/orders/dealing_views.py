@@ -12,7 +12,7 @@ from app.extensions import db
 from app.orders import reads, services
 from app.orders.forms import ORDER_STATUS_LABELS, FillForm, RejectForm
 from app.pages import apply
-from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
+from app.secondary.trading.forms import SIDE_LABELS, TYPE_LABELS
 
 bp = Blueprint("dealing", __name__, url_prefix="/brokerage/dealing")
 DEALERS = (Role.PARTICIPANT, Role.PRIMARY_DEALER)

@@ -7,7 +7,7 @@ from openpyxl.styles import Font
 
 from app.domain.calendar import ALMATY
 from app.orders.forms import ORDER_STATUS_LABELS
-from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
+from app.secondary.trading.forms import SIDE_LABELS, TYPE_LABELS
 
 MONEY_FORMAT = "#,##0.00"
 PRICE_FORMAT = "#,##0.00######"

@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.cabinet.periods import PeriodForm
 from app.orders.checks import OrderDraft
-from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
+from app.secondary.trading.forms import SIDE_LABELS, TYPE_LABELS
 
 REQUIRED = [InputRequired(message=_l("This field is required."))]
 ORDER_STATUS_LABELS = {"awaiting_signature": _l("awaiting signature"), "active": _l("active"),

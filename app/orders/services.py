@@ -1,7 +1,7 @@
 """A client order's lifecycle: drafted and signed, accepted (blocking cover), then filled,
 cancelled, rejected or expired. Services flush; the request (or the worker's round) commits —
 except that an order for the desk's market is sequenced by the matcher, which commits what the
-request wrote before it (app.secondary.sequencer.submit): the signature and the accepted order
+request wrote before it (app.secondary.engine.sequencer.submit): the signature and the accepted order
 are stored before the order reaches the book, and a market's refusal rejects the order.
 """
 from __future__ import annotations
@@ -26,9 +26,9 @@ from app.formatting import money, quantity, short_date
 from app.orders import instruments, messages
 from app.orders.checks import OrderDraft, pre_trade_check, venue_check
 from app.orders.models import LIVE_STATUSES, ClientFill, ClientOrder, OrderSide, OrderStatus
-from app.secondary import services as market
-from app.secondary.commands import CancelOrder, PlaceOrder
+from app.secondary.engine.commands import CancelOrder, PlaceOrder
 from app.secondary.messages import MarketError
+from app.secondary.trading import services as market
 from app.refusals import Refusal
 from app.secondary.models import AccountKind, MarketOrder, MarketTrade, TradingAccount
 

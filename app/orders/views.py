@@ -22,7 +22,7 @@ from app.orders.messages import summary_of
 from app.orders.forms import ORDER_STATUS_LABELS, ActionForm, OrderForm, OrderPeriodForm
 from app.pages import apply, form_errors_text, show_error
 from app.refusals import Refusal
-from app.secondary.forms import SIDE_LABELS, TYPE_LABELS
+from app.secondary.trading.forms import SIDE_LABELS, TYPE_LABELS
 
 bp = Blueprint("orders", __name__, url_prefix="/cabinet")
 CLIENT = (Role.CLIENT,)

@@ -19,11 +19,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.refusals import Refusal
-from app.secondary import services
 from app.secondary.assets import is_currency
-from app.secondary.day import LoadBalance
+from app.secondary.engine.day import LoadBalance
 from app.secondary.messages import MarketError
 from app.secondary.models import Instrument, TradingAccount
+from app.secondary.trading import services
 
 MAX_ROWS = 10_000
 HEADER_WORDS = {"account", "account code", "asset", "amount", "quantity", "счёт", "счет", "код счёта",

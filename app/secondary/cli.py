@@ -16,8 +16,9 @@ from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
 from app.refusals import Refusal
-from app.secondary import balances, replay, schedule, sequencer, surveillance
-from app.secondary.commands import Ack
+from app.secondary import balances, schedule, surveillance
+from app.secondary.engine import replay, sequencer
+from app.secondary.engine.commands import Ack
 
 market_cli = AppGroup("market", help="The secondary market: trading day, balances, journal.")
 

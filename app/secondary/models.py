@@ -2,7 +2,7 @@
 that is the market's only source of truth, and the tables projected from it.
 
 Orders, trades and positions are written only by the sequencer from journaled events
-(`app/secondary/sequencer.py`); nothing else may change them.
+(`app/secondary/engine/sequencer.py`); nothing else may change them.
 """
 from datetime import date, datetime
 from decimal import Decimal

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from app.clock.services import now
 from app.domain.calendar import almaty_date, almaty_instant
 from app.refusals import Refusal
-from app.secondary import services
-from app.secondary.day import CloseDay, OpenDay
+from app.secondary.engine.day import CloseDay, OpenDay
 from app.secondary.messages import MarketError
 from app.secondary.models import TradingSession
+from app.secondary.trading import services
 
 
 class ScheduleError(Refusal):

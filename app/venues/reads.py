@@ -9,8 +9,8 @@ from sqlalchemy import func, or_, select
 from app.brokerage.models import BrokerClient, Venue
 from app.clock.services import now
 from app.domain.client_orders import settlement_code
-from app.secondary import services as market
 from app.secondary.models import LIVE, TRADED, Instrument, MarketOrder, MarketTrade, ReferencePrice
+from app.secondary.trading import services as market
 from app.venues.models import VenueInstrument, VenueQuote, WatchedInstrument
 
 MARKETS = (Venue.KASE, Venue.AIX, Venue.INTERNATIONAL)

@@ -11,8 +11,9 @@ from app.brokerage.services import ClientEntry, attach_client, record_deposit
 from app.clock.services import now, set_sandbox_time
 from app.domain.ledger import Ledger
 from app.extensions import db
-from app.secondary import reference, services
-from app.secondary.day import LoadBalance
+from app.secondary.engine.day import LoadBalance
+from app.secondary.reference import services as reference
+from app.secondary.trading import services
 from tests.conftest import TEST_PASSWORD
 from tests.secondary.conftest import DAY, SHARE, almaty, open_day
 

@@ -26,8 +26,9 @@ from app.demo.venues import seed_venues
 from app.domain.calendar import ALMATY
 from app.extensions import db
 from app.jobs.worker import run_timed_steps
-from app.secondary import reference, schedule
+from app.secondary import schedule
 from app.secondary.models import Instrument
+from app.secondary.reference import services as reference
 from tests.e2e.actions import fill_form
 from tests.e2e.test_cabinet_day import deposit, first_login, register_client, reload_until, shot, sign_by_sms
 from tests.e2e.test_market import open_book, place_order

@@ -24,10 +24,10 @@ from app.jobs.worker import run_timed_steps
 from app.margin import services as margin_services
 from app.margin.models import MarginCall, MarginState
 from app.notices.models import CabinetNotice
-from app.secondary import services as market
-from app.secondary.commands import PlaceOrder
-from app.secondary import reference
-from app.secondary.day import CloseDay, LoadBalance
+from app.secondary.engine.commands import PlaceOrder
+from app.secondary.engine.day import CloseDay, LoadBalance
+from app.secondary.reference import services as reference
+from app.secondary.trading import services as market
 from tests.conftest import TEST_PASSWORD
 from tests.orders.conftest import as_client, kase, make_client, market_cast  # noqa: F401 — fixtures
 from tests.secondary.conftest import DAY, almaty, clock, open_day  # noqa: F401

@@ -10,7 +10,7 @@ from app.auth.roles import Role
 from app.clock.services import now
 from app.demo.auctions import with_check_digit
 from app.extensions import db
-from app.secondary import reference
+from app.secondary.reference import services as reference
 from app.venues import services as venues
 from tests.conftest import TEST_PASSWORD
 

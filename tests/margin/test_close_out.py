@@ -19,7 +19,7 @@ from app.margin.models import CloseOut, MarginDebt
 from app.margin.risk import client_risk
 from app.orders.models import ClientOrder, OrderStatus
 from app.secondary.models import JournalEntry, MarketOrder
-from app.secondary import reference
+from app.secondary.reference import services as reference
 from app.venues import services as venues
 from tests.margin.cast import (THURSDAY, as_client, calls_of, count, desk, kase, log_in, make_client,  # noqa: F401
                                market_cast, notices, round_)

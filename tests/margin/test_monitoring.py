@@ -25,8 +25,8 @@ from app.margin import services as margin_services
 from app.margin.models import CallStatus, MarginCall, MarginState
 from app.messaging import services as messaging
 from app.notices.models import CabinetNotice
-from app.secondary import services as market
-from app.secondary.commands import PlaceOrder
+from app.secondary.engine.commands import PlaceOrder
+from app.secondary.trading import services as market
 from tests.messaging.conftest import smtp_server  # noqa: F401 — the fixture
 from tests.orders.conftest import IIN, OTHER_IIN, as_client, kase, make_client, market_cast  # noqa: F401
 from tests.secondary.conftest import DAY, almaty, clock  # noqa: F401

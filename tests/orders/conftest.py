@@ -13,8 +13,8 @@ from app.brokerage.models import BrokerClient, Venue
 from app.clock.services import now
 from app.extensions import db
 from app.orders.models import ClientOrder
-from app.secondary import services as market
-from app.secondary.day import LoadBalance
+from app.secondary.engine.day import LoadBalance
+from app.secondary.trading import services as market
 from tests.cabinet_signing.conftest import last_sms_code, sent_messages  # noqa: F401
 from tests.conftest import TEST_PASSWORD
 from tests.secondary.conftest import DAY, almaty, clock, market_cast  # noqa: F401 — fixtures

@@ -12,9 +12,9 @@ from app.cabinet.portfolio import portfolio
 from app.extensions import db
 from app.orders import reads, services
 from app.orders.models import ClientFill, ClientOrder
-from app.secondary import services as market
-from app.secondary.commands import PlaceOrder
+from app.secondary.engine.commands import PlaceOrder
 from app.secondary.models import MarketOrder
+from app.secondary.trading import services as market
 from tests.orders.conftest import DAY, almaty, last_order, place, sign_by_sms
 
 

@@ -21,8 +21,9 @@ from app.clock.services import set_sandbox_time
 from app.domain.calendar import ALMATY
 from app.domain.isin import isin_is_valid
 from app.extensions import db
-from app.secondary import reference, services
-from app.secondary.day import LoadBalance, OpenDay
+from app.secondary.engine.day import LoadBalance, OpenDay
+from app.secondary.reference import services as reference
+from app.secondary.trading import services
 
 DAY = date(2027, 3, 10)
 OPENS, CLOSES = time(11), time(17)

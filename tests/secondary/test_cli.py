@@ -10,10 +10,11 @@ from sqlalchemy import func, select, update
 
 from app.domain.market import Market
 from app.extensions import db
-from app.secondary import sequencer, services
-from app.secondary.commands import PlaceOrder
-from app.secondary.day import CloseDay
+from app.secondary.engine import sequencer
+from app.secondary.engine.commands import PlaceOrder
+from app.secondary.engine.day import CloseDay
 from app.secondary.models import JournalEntry, MarketOrder, MarketSnapshot, MarketTrade, Position, TradingSession
+from app.secondary.trading import services
 from tests.secondary.conftest import DAY, almaty, open_day
 
 THURSDAY, FRIDAY = date(2027, 3, 11), date(2027, 3, 12)

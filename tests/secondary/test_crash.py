@@ -27,9 +27,9 @@ from app import ROOT
 from app.auth import services as auth_services
 from app.clock.services import wall_now
 from app.extensions import db
-from app.secondary import services
-from app.secondary.day import LoadBalance
+from app.secondary.engine.day import LoadBalance
 from app.secondary.models import JournalEntry, MarketOrder
+from app.secondary.trading import services
 from tests.secondary.test_journal import assert_journal_sound, assert_replay_matches
 
 WORKERS = 3

@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 
 from app.domain.market import Market
 from app.extensions import db
-from app.secondary import sequencer, services
 from app.secondary.balances import BalanceRow, BalancesRefused, LoadBalances
-from app.secondary.commands import Ack, PlaceOrder
+from app.secondary.engine import sequencer
+from app.secondary.engine.commands import Ack, PlaceOrder
 from app.secondary.messages import MarketError
 from app.secondary.models import JournalEntry
+from app.secondary.trading import services
 from tests.secondary.test_journal import assert_journal_sound, assert_replay_matches
 
 THREADS = 12

@@ -14,14 +14,16 @@ from sqlalchemy import delete, func, select
 
 from app import create_app
 from app.extensions import db
-from app.secondary import reference, sequencer, services
-from app.secondary.commands import AmendOrder, CancelOrder, PlaceOrder
-from app.secondary.day import CloseDay, LoadBalance, SettlementAnswer
-from app.secondary.direct import AnswerDirectDeal, OfferDirectDeal
+from app.secondary.engine import sequencer
+from app.secondary.engine.commands import AmendOrder, CancelOrder, PlaceOrder
+from app.secondary.engine.day import CloseDay, LoadBalance, SettlementAnswer
+from app.secondary.engine.direct import AnswerDirectDeal, OfferDirectDeal
+from app.secondary.engine.replay import first_difference, projection_dump, replay_dump, replay_journal
 from app.secondary.messages import MarketError
 from app.secondary.models import (JournalEntry, MarketOrder, MarketSnapshot, MarketTrade, Position,
                                   SequencerHead, TradingSession)
-from app.secondary.replay import first_difference, projection_dump, replay_dump, replay_journal
+from app.secondary.reference import services as reference
+from app.secondary.trading import services
 from tests.conftest import base_config
 from tests.secondary.conftest import BALANCES, DAY, almaty, load_balances, open_day
 

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from app.auth.roles import OrganisationKind, Role
 from app.extensions import db
-from app.secondary import services
-from app.secondary.commands import PlaceOrder
-from app.secondary.day import CloseDay, LoadBalance
+from app.secondary.engine.commands import PlaceOrder
+from app.secondary.engine.day import CloseDay, LoadBalance
 from app.secondary.models import MarketOrder, MarketTrade
+from app.secondary.trading import services
 from tests.conftest import TEST_PASSWORD
 from tests.secondary.conftest import DAY, almaty, open_day
 

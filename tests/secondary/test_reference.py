@@ -14,9 +14,9 @@ from app.clock.services import set_sandbox_time
 from app.domain.calendar import ALMATY
 from app.domain.isin import isin_is_valid
 from app.extensions import db
-from app.secondary import reference
 from app.secondary.models import Instrument, ReferencePrice, TradingAccount
-from app.secondary.reference import ReferenceDataError
+from app.secondary.reference import services as reference
+from app.secondary.reference.services import ReferenceDataError
 from tests.conftest import TEST_PASSWORD
 
 TODAY = date(2027, 3, 10)

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from app.auth.roles import OrganisationKind, Role
 from app.extensions import db
-from app.secondary import repo_reads, services
-from app.secondary.day import CloseDay
+from app.secondary.engine.day import CloseDay
+from app.secondary.engine.replay import first_difference, projection_dump, replay_dump, replay_journal
 from app.secondary.models import JournalEntry, MarketOrder, MarketTrade
-from app.secondary.replay import first_difference, projection_dump, replay_dump, replay_journal
+from app.secondary.repo import reads as repo_reads
+from app.secondary.trading import services
 from tests.auctions.api_fixtures import api  # noqa: F401
 from tests.conftest import TEST_PASSWORD
 from tests.secondary.conftest import DAY, almaty, open_day

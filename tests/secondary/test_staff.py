@@ -17,11 +17,11 @@ from app.jobs.worker import run_timed_steps
 from app.audit.models import AuditEvent
 from app.auth.roles import OrganisationKind, Role
 from app.extensions import db
-from app.secondary import services
 from app.secondary.balances import BalanceRow, BalancesRefused, load_balances
-from app.secondary.commands import PlaceOrder
-from app.secondary.day import CloseDay, LoadBalance
+from app.secondary.engine.commands import PlaceOrder
+from app.secondary.engine.day import CloseDay, LoadBalance
 from app.secondary.models import Instrument, JournalEntry, MarketOrder, MarketTrade, Position, TradingSession
+from app.secondary.trading import services
 from tests.conftest import TEST_PASSWORD
 from tests.secondary.conftest import DAY, almaty, open_day
 

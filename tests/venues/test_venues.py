@@ -14,7 +14,7 @@ from app.clock.services import now, wall_now
 from app.domain.calendar import almaty_date
 from app.demo.auctions import with_check_digit
 from app.extensions import db
-from app.secondary import reference
+from app.secondary.reference import services as reference
 from app.venues import reads, services
 from app.venues.models import VenueInstrument, VenueQuote, WatchedInstrument
 from tests.conftest import TEST_PASSWORD

@@ -13,7 +13,7 @@ from marshmallow import ValidationError, validates_schema
 
 from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
 from app.domain.market_rules import MAX_LOTS
-from app.secondary.reference import SETTLEMENT_CODES
+from app.secondary.reference.services import SETTLEMENT_CODES
 
 PRICE_PLACES, MONEY_PLACES, PERCENT_PLACES = 4, 2, 2
 MAX_BATCH = 500

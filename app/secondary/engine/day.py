@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from app.domain.market import MarketRefusal
 from app.secondary.assets import is_currency
-from app.secondary.commands import Ack, Command
+from app.secondary.engine.commands import Ack, Command
 from app.secondary.models import TradingSession
 
 

@@ -16,17 +16,19 @@ from app.auth.roles import Role
 from app.extensions import db
 from app.transaction import is_read
 from app.pages import apply, show_error
-from app.secondary import reference, schedule, services
+from app.secondary import schedule
 from app.secondary.assets import is_currency
-from app.secondary.commands import AmendOrder, CancelOrder, PlaceOrder
-from app.secondary.day import SettlementAnswer
-from app.secondary.direct import AnswerDirectDeal, OfferDirectDeal
-from app.secondary.forms import (ORDER_STATUS_LABELS, SIDE_LABELS, TRADE_STATUS_LABELS, TYPE_LABELS, ActionForm,
-                                 AmendForm, AnswerForm, DirectOfferForm, OrderFilterForm, OrderForm, SettlementForm,
-                                 account_choices, new_key)
+from app.secondary.engine.commands import AmendOrder, CancelOrder, PlaceOrder
+from app.secondary.engine.day import SettlementAnswer
+from app.secondary.engine.direct import AnswerDirectDeal, OfferDirectDeal
 from app.secondary.messages import MarketError
 from app.secondary.models import OPEN, Instrument, MarketOrder, MarketTrade
-from app.secondary.reference_forms import ACCOUNT_KIND_LABELS
+from app.secondary.reference import services as reference
+from app.secondary.reference.forms import ACCOUNT_KIND_LABELS
+from app.secondary.trading import services
+from app.secondary.trading.forms import (ORDER_STATUS_LABELS, SIDE_LABELS, TRADE_STATUS_LABELS, TYPE_LABELS,
+                                         ActionForm, AmendForm, AnswerForm, DirectOfferForm, OrderFilterForm,
+                                         OrderForm, SettlementForm, account_choices, new_key)
 
 bp = Blueprint("market", __name__, url_prefix="/market")
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)

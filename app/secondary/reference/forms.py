@@ -1,5 +1,5 @@
 """Forms of the reference-data pages. They check only the shape of the input; the rules are
-the services' (`app.secondary.reference`), whose refusals land on these fields by name."""
+the services' (`app.secondary.reference.services`), whose refusals land on these fields by name."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.secondary.models import AccountKind, InstrumentKind, PriceSubject
-from app.secondary.reference import SETTLEMENT_CODES
+from app.secondary.reference.services import SETTLEMENT_CODES
 
 REQUIRED = [InputRequired(message=_l("This field is required."))]
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from app.clock.services import now
 from app.domain.calendar import almaty_date, almaty_instant
 from app.domain.ledger import Ledger
-from app.secondary import sequencer, surveillance
+from app.secondary import surveillance
+from app.secondary.engine import sequencer
 from app.secondary.messages import MarketError
 from app.secondary.models import (LIVE, TRADED, Instrument, MarketOrder, MarketTrade, Position, ReferencePrice,
                                   TradingAccount, TradingSession)

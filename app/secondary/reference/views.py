@@ -13,11 +13,11 @@ from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
 from app.pages import apply, form_errors_text, show_error
-from app.secondary import reference
 from app.secondary.models import Instrument
-from app.secondary.reference import ReferenceDataError
-from app.secondary.reference_forms import (ACCOUNT_KIND_LABELS, FREQUENCY_LABELS, KIND_LABELS, SUBJECT_LABELS,
+from app.secondary.reference import services as reference
+from app.secondary.reference.forms import (ACCOUNT_KIND_LABELS, FREQUENCY_LABELS, KIND_LABELS, SUBJECT_LABELS,
                                            AccountForm, ActionForm, HaltForm, InstrumentForm, ReferencePriceForm)
+from app.secondary.reference.services import ReferenceDataError
 
 bp = Blueprint("market_reference", __name__, url_prefix="/market/reference")
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)

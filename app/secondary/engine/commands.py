@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from app.domain import market_rules as rules
 from app.domain.market import BUY, SIDES, MarketRefusal
+from app.secondary.engine.projection import book_key
 from app.secondary.messages import MarketError
 from app.secondary.models import MarketOrder, TradingAccount
-from app.secondary.projection import book_key
 
 
 @dataclass

@@ -21,10 +21,10 @@ from app.calendar.services import business_calendar
 from app.domain import repo
 from app.domain.calendar import almaty_date
 from app.domain.market import Terms
+from app.secondary.engine.projection import book_key
 from app.secondary.models import LIVE, Instrument, JournalEntry, MarketOrder, MarketTrade, ReferencePrice
-from app.secondary.projection import book_key
-from app.secondary.repo import auto_code
-from app.secondary.services import with_firm
+from app.secondary.repo.services import auto_code
+from app.secondary.trading.services import with_firm
 
 AUTO, DIRECT = "auto", "direct"
 OPEN_LEG = ("pending", "failed")          # a closing leg not yet delivered

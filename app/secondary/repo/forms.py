@@ -9,7 +9,7 @@ from wtforms import DecimalField, HiddenField, IntegerField, SelectChoice, Selec
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.domain.repo import REPO_TERMS
-from app.secondary.forms import REQUIRED, to_id
+from app.secondary.trading.forms import REQUIRED, to_id
 
 REPO_SIDE_LABELS = {"borrow": _l("Borrow money (deliver securities now)"),
                     "lend": _l("Lend money (receive securities now)")}

@@ -19,12 +19,12 @@ from app.auth.access import roles_required
 from app.auth.roles import STAFF_ROLES, Role
 from app.domain.repo import REPO_TERMS
 from app.extensions import db
-from app.secondary import repo_reads as reads
-from app.secondary import services
-from app.secondary.direct import AnswerDirectDeal
+from app.secondary.engine.direct import AnswerDirectDeal
 from app.secondary.models import MarketOrder
-from app.secondary.repo import CloseRepoEarly, OfferDirectRepo, PlaceRepoOrder
-from app.secondary.schemas import LOTS, OrderKeyHeaders
+from app.secondary.repo import reads
+from app.secondary.repo.services import CloseRepoEarly, OfferDirectRepo, PlaceRepoOrder
+from app.secondary.trading import services
+from app.secondary.trading.schemas import LOTS, OrderKeyHeaders
 
 bp = APIBlueprint("market_repo_api", __name__, url_prefix="/api/v1/market/repo", tag="Repo")
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)

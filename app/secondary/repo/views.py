@@ -15,18 +15,19 @@ from app.auth.roles import STAFF_ROLES, Role
 from app.domain.repo import REPO_TERMS
 from app.extensions import db
 from app.pages import apply, show_error
-from app.secondary import reference, services
-from app.secondary import repo_reads as reads
-from app.secondary.commands import CancelOrder
-from app.secondary.direct import AnswerDirectDeal
-from app.secondary.forms import (ORDER_STATUS_LABELS, TRADE_STATUS_LABELS, ActionForm, AnswerForm,
-                                 account_choices, new_key)
+from app.secondary.engine.commands import CancelOrder
+from app.secondary.engine.direct import AnswerDirectDeal
 from app.secondary.messages import MarketError
 from app.secondary.models import MarketOrder
-from app.secondary.reference_forms import ACCOUNT_KIND_LABELS
-from app.secondary.repo import CloseRepoEarly, OfferDirectRepo, PlaceRepoOrder
-from app.secondary.repo_forms import (KIND_LABELS, REPO_ROLE_LABELS, REPO_SIDE_LABELS, DirectRepoForm,
+from app.secondary.reference import services as reference
+from app.secondary.reference.forms import ACCOUNT_KIND_LABELS
+from app.secondary.repo import reads
+from app.secondary.repo.forms import (KIND_LABELS, REPO_ROLE_LABELS, REPO_SIDE_LABELS, DirectRepoForm,
                                       RepoFilterForm, RepoOrderForm)
+from app.secondary.repo.services import CloseRepoEarly, OfferDirectRepo, PlaceRepoOrder
+from app.secondary.trading import services
+from app.secondary.trading.forms import (ORDER_STATUS_LABELS, TRADE_STATUS_LABELS, ActionForm, AnswerForm,
+                                         account_choices, new_key)
 
 bp = Blueprint("market_repo", __name__, url_prefix="/market/repo")
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from app.domain import market_rules as rules
 from app.domain.market import SIDES, MarketRefusal
-from app.secondary.commands import (Ack, Command, check_counterparty, client_of, ensure_terms, open_day_of,
-                                    own_account, tradable)
+from app.secondary.engine.commands import (Ack, Command, check_counterparty, client_of, ensure_terms, open_day_of,
+                                           own_account, tradable)
 
 
 @dataclass

@@ -15,9 +15,9 @@ from decimal import Decimal
 from app.domain import market_rules as rules
 from app.domain import repo
 from app.domain.market import BUY, SELL, MarketRefusal, Terms
-from app.secondary.commands import (Ack, Command, check_counterparty, client_of, open_day_of, own_account,
-                                    previous_order, tradable)
-from app.secondary.projection import book_key
+from app.secondary.engine.commands import (Ack, Command, check_counterparty, client_of, open_day_of, own_account,
+                                           previous_order, tradable)
+from app.secondary.engine.projection import book_key
 
 RATE_STEP = Decimal("0.01")           # repo rates in % p.a. to 0.01
 SIDES = {"borrow": BUY, "lend": SELL}  # the borrower bids the rate; the lender offers it

@@ -19,12 +19,13 @@ from app.auth.roles import STAFF_ROLES, Role
 from app.clock.services import now
 from app.domain.calendar import almaty_date
 from app.extensions import db
-from app.secondary import reference, services
-from app.secondary import schemas as s
 from app.secondary.assets import is_currency
-from app.secondary.commands import AmendOrder, CancelOrder, PlaceOrder
+from app.secondary.engine.commands import AmendOrder, CancelOrder, PlaceOrder
 from app.secondary.messages import MarketError
 from app.secondary.models import OPEN, Instrument, MarketOrder, MarketTrade
+from app.secondary.reference import services as reference
+from app.secondary.trading import schemas as s
+from app.secondary.trading import services
 
 bp = APIBlueprint("market_api", __name__, url_prefix="/api/v1/market", tag="Market")
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)

@@ -29,10 +29,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.market import Effects, Market
-from app.secondary.context import Context
-from app.secondary.group_commit import GroupCommit, Request
+from app.secondary.engine.context import Context
+from app.secondary.engine.group_commit import GroupCommit, Request
+from app.secondary.engine.projection import Projection
 from app.secondary.models import JournalEntry, MarketSnapshot, SequencerHead
-from app.secondary.projection import Projection
 
 SNAPSHOT_EVERY = 20_000
 GROUP_LIMIT = 500            # commands per sequenced transaction, as the API's batch endpoint

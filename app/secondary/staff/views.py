@@ -20,11 +20,14 @@ from app.formatting import short_date
 from app.pages import apply, form_errors_text, show_error
 from app.refusals import Refusal
 from app.registers import pdf_response
-from app.secondary import balances, certificates, reference, schedule, services, surveillance
-from app.secondary.day import SettlementAnswer
-from app.secondary.forms import SIDE_LABELS, TRADE_STATUS_LABELS
+from app.secondary import balances, schedule, surveillance
+from app.secondary.engine.day import SettlementAnswer
 from app.secondary.models import Instrument, MarketTrade
-from app.secondary.staff_forms import ActionForm, BalancesForm, HaltForm, OpenDayForm, SettlementForm
+from app.secondary.reference import services as reference
+from app.secondary.staff import certificates
+from app.secondary.staff.forms import ActionForm, BalancesForm, HaltForm, OpenDayForm, SettlementForm
+from app.secondary.trading import services
+from app.secondary.trading.forms import SIDE_LABELS, TRADE_STATUS_LABELS
 
 bp = Blueprint("market_staff", __name__, url_prefix="/market")
 MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)

@@ -15,9 +15,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.auth.models import Organisation
 from app.auth.roles import OrganisationKind
 from app.registers.pdf import render_document
-from app.secondary.forms import SIDE_LABELS, TRADE_STATUS_LABELS
 from app.secondary.models import MarketTrade, TradingAccount
-from app.secondary.services import firm_account_ids
+from app.secondary.trading.forms import SIDE_LABELS, TRADE_STATUS_LABELS
+from app.secondary.trading.services import firm_account_ids
 
 KIND_LABELS = {"book": _l("order book"), "direct": _l("direct deal"), "repo_open": _l("repo, opening leg"),
                "repo_close": _l("repo, closing leg")}

@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.domain.market import Market, Trade
+from app.secondary.engine.projection import split_book
+from app.secondary.engine.sequencer import canonical
 from app.secondary.models import JournalEntry, MarketTrade, Position
-from app.secondary.projection import split_book
-from app.secondary.sequencer import canonical
 
 PRICE_PLACES = Decimal("0.0001")
 MONEY_PLACES = Decimal("0.01")

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from app.secondary.reference_forms import ACCOUNT_KIND_LABELS
+from app.secondary.reference.forms import ACCOUNT_KIND_LABELS
 
 REQUIRED = [InputRequired(message=_l("This field is required."))]
 
