@@ -27,7 +27,7 @@ from sqlalchemy import insert, select, update  # noqa: E402
 from explorer import OPENED, config, set_up  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.auctions import documents  # noqa: E402
+from app.registers import auction_documents as documents  # noqa: E402
 from app.auctions.models import Auction, Bid, Deal  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.registers.pdf import render_pdf  # noqa: E402

@@ -2,27 +2,18 @@
 from flask_babel import lazy_gettext as _l
 
 from app.jobs.labels import FILE_STATUS_LABELS
+from app.placement import vocabulary as placement
 from app.placement.vocabulary import CONFIRMATION_LABELS, INVESTOR_TYPE_LABELS
 
 STATUS_LABELS = {
-    "submitted": _l("Filed, under review"),
+    **placement.STATUS_LABELS,
     "terms_requested": _l("Additional terms requested"),
-    "refused": _l("Refused by the exchange"),
     "accepted": _l("Accepted"),
-    "announced": _l("Announced"),
     "cancelled": _l("Cancelled"),
     "closed": _l("Closed, awaiting decision"),
-    "failed": _l("Failed"),
     "decided": _l("Decided"),
-    "deals_formed": _l("Deals formed"),
-    "settled": _l("Settled"),
 }
-STATUS_TONES = {
-    "submitted": "warn", "terms_requested": "warn", "refused": "danger",
-    "accepted": "accent", "announced": "accent", "cancelled": "muted",
-    "closed": "warn", "failed": "danger", "decided": "ok",
-    "deals_formed": "ok", "settled": "ok",
-}
+STATUS_TONES = {**placement.STATUS_TONES, "terms_requested": "warn", "cancelled": "muted", "decided": "ok"}
 PHASE_LABELS = {
     "before_open": _l("Bids not yet open"),
     "bidding": _l("Bid window open"),
@@ -54,8 +45,7 @@ SCHEME_LABELS = {"T0": _l("T+0"), "T2": _l("T+2")}
 TIME_BASE_LABELS = {"act_act": _l("actual/actual"), "30_360": _l("30/360")}
 BID_KIND_LABELS = {"limit": _l("Limit"), "market": _l("Market")}
 BID_STATUS_LABELS = {
-    "active": _l("Active"),
-    "withdrawn": _l("Withdrawn"),
+    **placement.BID_STATUS_LABELS,
     "removed": _l("Removed by the exchange"),
     "annulled": _l("Annulled"),
 }
@@ -70,11 +60,9 @@ DEAL_STATUS_LABELS = {
     "rejected": _l("Rejected: money short"),
 }
 NOTICE_LABELS = {
-    "announcement": _l("Announcement"),
+    **placement.NOTICE_LABELS,
     "postponement": _l("Postponement"),
     "cancellation": _l("Cancellation"),
-    "results": _l("Results"),
-    "failed": _l("Declared failed"),
 }
 
 

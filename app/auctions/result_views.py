@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auctions import access, documents, results
+from app.auctions import access, results
+from app.registers import auction_documents as documents
 from app.auctions.forms import ActionForm, DecisionForm, ExploreForm
 from app.auctions.models import AuctionStatus, Deal, DealRegisterFile, DealStatus, Notice
 from app.auctions.services import AuctionError

@@ -17,7 +17,7 @@ from app.db_types import BIGINT_MAX
 from app.domain.allocation import BidKind, Pricing
 from app.domain.yields import TimeBase
 from app.placement.schemas import (CHOOSE, MONEY_PLACES, PERCENT_PLACES, PRICE_PLACES, OrganisationOut,
-                                   PlacedDealOut, SealedBidOut, choice)
+                                   PlacedDealOut, PlacementBriefOut, PlacementStepsOut, SealedBidOut, choice)
 from app.placement.vocabulary import INVESTOR_TYPES
 
 ACCRUED_PLACES = 8
@@ -145,18 +145,11 @@ class DecisionOut(Schema):
     decided_at = AwareDateTime()
 
 
-class AuctionBriefOut(Schema):
-    id = Integer()
-    number = String(allow_none=True, metadata={"description": "Given by the exchange on acceptance."})
-    column = String(metadata={"description": "securities or gko."})
+class AuctionBriefOut(PlacementBriefOut):
     kind = String()
-    status = String()
-    status_label = String(metadata={"description": "The status in the user's language."})
     phase = String(metadata={"description": "before_open, bidding, confirming or after, by the business clock."})
     initiator = Nested(OrganisationOut)
     security_type = String()
-    security_name = String()
-    isin = String()
     trade_date = Date()
     declared_quantity = Integer()
     bids_open_at = AwareDateTime()
@@ -165,10 +158,9 @@ class AuctionBriefOut(Schema):
     decision_at = AwareDateTime()
 
 
-class AuctionOut(AuctionBriefOut):
+class AuctionOut(AuctionBriefOut, PlacementStepsOut):
     is_emergency_repeat = Boolean()
     exchange_code = String()
-    face_value = DecimalString(MONEY_PLACES)
     issue_date = Date(allow_none=True)
     maturity_date = Date(allow_none=True)
     time_base = String(allow_none=True)
@@ -183,10 +175,6 @@ class AuctionOut(AuctionBriefOut):
     settlement_scheme = String()
     payment_date = Date()
     postpone_count = Integer()
-    filed_at = AwareDateTime()
-    accepted_at = AwareDateTime(allow_none=True)
-    announced_at = AwareDateTime(allow_none=True)
-    closed_at = AwareDateTime(allow_none=True)
     review_note = String(allow_none=True, metadata={"description": "The exchange's note; initiator and staff only."})
     failure_reason = String(allow_none=True)
     decision = Nested(DecisionOut, allow_none=True, metadata={

@@ -2,6 +2,9 @@
 date, if the user may read it, and the bid of the URL if it is the firm's own (or on an account
 its custodian controls). What the caller may not see is not found — a page answers 404, the API
 a JSON 404 — so that its existence does not leak."""
+from types import ModuleType
+
+from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,6 +33,32 @@ def readable(kind: OfferingKind, offering_id: int, can_read, up_to_date):
     if offering is None or not can_read(offering, current_user):
         return None
     return up_to_date(db.session, offering, now(), store=not is_read())
+
+
+class Loaders:
+    """One kind's starting points: its `results` module closes windows (`advance_due`,
+    `up_to_date`, looked up at call time), `can_read(offering, user)` decides who sees it."""
+
+    def __init__(self, kind: OfferingKind, can_read, results: ModuleType):
+        self.kind, self.can_read, self.results = kind, can_read, results
+
+    def refreshed(self) -> None:
+        """Windows that have ended show as closed: a read derives it, a change stores it."""
+        self.results.advance_due(db.session, now(), store=not is_read())
+
+    def load(self, offering_id: int):
+        """A page's offering, up to date; 404 when the user may not see it."""
+        return readable(self.kind, offering_id, self.can_read, self.results.up_to_date) or abort(404)
+
+    def current(self, offering_id: int):
+        """The API's offering, up to date; a JSON 404 when the user may not see it."""
+        offering = readable(self.kind, offering_id, self.can_read, self.results.up_to_date)
+        if offering is None:
+            raise not_found(self.kind)
+        return offering
+
+    def not_found(self, message=None) -> ApiError:
+        return not_found(self.kind, message)
 
 
 def firm_bid(kind: OfferingKind, offering_id: int, bid_id: int, firm_column: str = "organisation_id"):

@@ -37,6 +37,28 @@ class IdempotencyHeaders(Schema):
         return {"Idempotency-Key": key if isinstance(key, str) else ""}
 
 
+class PlacementBriefOut(Schema):
+    """What every offering shows in a list."""
+
+    id = Integer()
+    number = String(allow_none=True, metadata={"description": "Given by the exchange on acceptance."})
+    column = String(metadata={"description": "securities or gko."})
+    status = String()
+    status_label = String(metadata={"description": "The status in the user's language."})
+    security_name = String()
+    isin = String()
+
+
+class PlacementStepsOut(Schema):
+    """When an offering took each step of the shared lifecycle."""
+
+    face_value = DecimalString(MONEY_PLACES)
+    filed_at = AwareDateTime()
+    accepted_at = AwareDateTime(allow_none=True)
+    announced_at = AwareDateTime(allow_none=True)
+    closed_at = AwareDateTime(allow_none=True)
+
+
 class SealedBidOut(Schema):
     """What every bid shows its own firm (and the custodian that confirms it)."""
 

@@ -22,6 +22,15 @@ class Confirmation(StrEnum):
     REFUSED = "refused"
 
 
+# What both kinds of offering call their shared statuses, bid statuses and notices; each adds its own.
+STATUS_LABELS = {
+    "submitted": _l("Filed, under review"), "refused": _l("Refused by the exchange"), "announced": _l("Announced"),
+    "failed": _l("Failed"), "deals_formed": _l("Deals formed"), "settled": _l("Settled"),
+}
+STATUS_TONES = {"submitted": "warn", "refused": "danger", "accepted": "accent", "announced": "accent",
+                "closed": "warn", "failed": "danger", "deals_formed": "ok", "settled": "ok"}
+BID_STATUS_LABELS = {"active": _l("Active"), "withdrawn": _l("Withdrawn")}
+NOTICE_LABELS = {"announcement": _l("Announcement"), "failed": _l("Declared failed"), "results": _l("Results")}
 CONFIRMATION_LABELS = {
     "not_required": _l("Not required"),
     "pending": _l("Awaiting the custodian"),

@@ -13,7 +13,7 @@ from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 
 from app.audit.services import record
-from app.auctions import documents
+from app.registers import auction_documents as documents
 from app.auctions.models import Auction, Deal, DealRegisterFile
 from app.auth.models import User
 from app.clock.services import now as business_now

@@ -2,26 +2,18 @@
 from flask_babel import lazy_gettext as _l
 
 from app.jobs.labels import FILE_STATUS_LABELS
+from app.placement import vocabulary as placement
 from app.placement.vocabulary import CONFIRMATION_LABELS, INVESTOR_TYPE_LABELS
 
 STATUS_LABELS = {
-    "submitted": _l("Filed, under review"),
-    "refused": _l("Refused by the exchange"),
+    **placement.STATUS_LABELS,
     "accepted": _l("Accepted, awaiting the depository"),
     "consent_refused": _l("The depository refused"),
     "consented": _l("Depository consent received"),
-    "announced": _l("Announced"),
     "closed": _l("Bid period over"),
-    "failed": _l("Failed"),
     "allocated": _l("Satisfied register received"),
-    "deals_formed": _l("Deals formed"),
-    "settled": _l("Settled"),
 }
-STATUS_TONES = {
-    "submitted": "warn", "refused": "danger", "accepted": "accent", "consent_refused": "danger",
-    "consented": "accent", "announced": "accent", "closed": "warn", "failed": "danger",
-    "allocated": "ok", "deals_formed": "ok", "settled": "ok",
-}
+STATUS_TONES = {**placement.STATUS_TONES, "consent_refused": "danger", "consented": "accent", "allocated": "ok"}
 PHASE_LABELS = {"before": _l("Bid period not started"), "open": _l("Bid period open"), "after": _l("Bid period over")}
 COLUMN_LABELS = {"securities": _l("Offering of an issuer's securities"), "gko": _l("GKO subscription of the Ministry")}
 CODE_LABELS = {
@@ -31,14 +23,14 @@ CODE_LABELS = {
     "B0": _l("B0: cover checked with the settlement report"),
 }
 CATEGORY_LABELS = INVESTOR_TYPE_LABELS
-BID_STATUS_LABELS = {"active": _l("Active"), "withdrawn": _l("Withdrawn"), "refused": _l("Refused")}
+BID_STATUS_LABELS = {**placement.BID_STATUS_LABELS, "refused": _l("Refused")}
 SATISFACTION_LABELS = {"full": _l("Satisfied in full"), "partial": _l("Satisfied in part"), "none": _l("Not satisfied")}
 FAILURE_LABELS = {
     "no_bids": _l("No bid was submitted."),
     "too_few_participants_and_investors": _l("Bids came from fewer than 2 participants and fewer than 50 investors."),
     "all_refused": _l("The seller refused all bids."),
 }
-NOTICE_LABELS = {"announcement": _l("Announcement"), "failed": _l("Declared failed"), "results": _l("Results")}
+NOTICE_LABELS = placement.NOTICE_LABELS
 
 
 def status_label(status: str) -> str:

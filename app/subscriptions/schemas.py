@@ -13,7 +13,7 @@ from apiflask.validators import Length, OneOf, Range
 from app.api.fields import AwareDateTime, BoundedInteger, DecimalString
 from app.db_types import BIGINT_MAX
 from app.placement.schemas import (CHOOSE, MONEY_PLACES, PRICE_PLACES, OrganisationOut, PlacedDealOut,
-                                   SealedBidOut, choice)
+                                   PlacementBriefOut, PlacementStepsOut, SealedBidOut, choice)
 from app.subscriptions.models import SettlementCode
 from app.subscriptions.services import CATEGORIES
 
@@ -147,17 +147,10 @@ class RefuseAllIn(Schema):
 
 # --- out -----------------------------------------------------------------------------------------
 
-class OfferingBriefOut(Schema):
-    id = Integer()
-    number = String(allow_none=True, metadata={"description": "Given by the exchange on acceptance."})
-    column = String(metadata={"description": "securities or gko."})
-    status = String()
-    status_label = String(metadata={"description": "The status in the user's language."})
+class OfferingBriefOut(PlacementBriefOut):
     phase = String(allow_none=True, metadata={"description": "Once announced: before, open or after the bid period."})
     seller = Nested(OrganisationOut)
     issuer = Nested(OrganisationOut, allow_none=True)
-    security_name = String()
-    isin = String()
     is_private = Boolean()
     quantity = Integer()
     price_min = DecimalString(PRICE_PLACES)
@@ -166,10 +159,9 @@ class OfferingBriefOut(Schema):
     period_end_at = AwareDateTime()
 
 
-class OfferingOut(OfferingBriefOut):
+class OfferingOut(OfferingBriefOut, PlacementStepsOut):
     paired_with_id = Integer(allow_none=True, metadata={"description": "The same offering filed with/without the CCP."})
     is_bond = Boolean()
-    face_value = DecimalString(MONEY_PLACES)
     with_ccp = Boolean()
     settlement_code = String()
     settlement_organisation = String(allow_none=True)
@@ -180,11 +172,7 @@ class OfferingOut(OfferingBriefOut):
     register_due_at = AwareDateTime()
     answer_due_at = AwareDateTime()
     terms_note = String(allow_none=True)
-    filed_at = AwareDateTime()
-    accepted_at = AwareDateTime(allow_none=True)
     consent_at = AwareDateTime(allow_none=True)
-    announced_at = AwareDateTime(allow_none=True)
-    closed_at = AwareDateTime(allow_none=True)
     allocated_at = AwareDateTime(allow_none=True)
     deals_formed_at = AwareDateTime(allow_none=True)
     settled_at = AwareDateTime(allow_none=True)

@@ -1,4 +1,6 @@
-"""Files and notices of an auction: bytes from plain rows, built here; views only send them."""
+"""An auction's registers and notices as files (App.7 §6–8): the summary register (PDF, XLSX), the
+deal register, the exchange certificate and the results notice's figures — bytes from plain rows,
+built here; views only send them."""
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -7,7 +9,7 @@ from sqlalchemy import select
 from app import formatting
 
 from app.auctions import labels
-from app.auctions.chart import demand_chart as _chart
+from app.domain.demand_chart import demand_chart as _chart
 from app.auctions.models import Auction, Bid, Deal, DealStatus, Notice, NoticeKind
 from app.auctions.results import SummaryRegister, active_bids, summary_register, yield_of
 from app.auth.models import Organisation
