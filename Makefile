@@ -9,7 +9,7 @@ WORKERS ?= 2
 THREADS ?= 8
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup setup-dev translations extract-messages serve clean
+.PHONY: run test setup setup-dev translations extract-messages lock serve clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -37,6 +37,17 @@ extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -N -i app/translations/messages.pot -d app/translations
 
+## After a change to requirements*.txt: resolve the whole set again into the lock files (needs the
+## package index). pip-compile keeps every pin that still fits, so only what the change asks moves.
+LOCK_TOOLS := .venv-lock
+LOCK := $(LOCK_TOOLS)/bin/pip-compile -q --strip-extras --allow-unsafe --no-header --no-emit-index-url \
+	--no-emit-find-links --annotation-style=line
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/pip install -q pip-tools==7.7.0
+	$(LOCK) -o requirements.lock requirements.txt
+	$(LOCK) -o requirements-dev.lock requirements-dev.txt
+
 ## The desk on SQLite with demo data at http://$(HOST):$(PORT), served by gunicorn, with the
 ## worker process beside it (scripts/run_desk.sh).
 ## The sandbox clock is on here: this is a rehearsal desk, not production.
@@ -52,4 +63,4 @@ test: setup-dev
 	bash scripts/test.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_TOOLS) .pytest_cache .hypothesis
