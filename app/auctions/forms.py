@@ -4,26 +4,16 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectChoice, SelectField,
-                     StringField, TextAreaField, TimeField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField, TimeField)
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from app.auctions import labels
-from app.auctions.bidding import INVESTOR_TYPES, BidEntry
+from app.auctions.bidding import BidEntry
 from app.auctions.services import ApplicationTerms
 from app.domain.calendar import ALMATY
-
-REQUIRED = _l("This field is required.")
-WHOLE = _l("Enter a whole number.")
-NUMBER = _l("Enter a number.")
-
-
-def _choices(mapping, keys=None) -> list[SelectChoice]:
-    return [SelectChoice(key, label) for key, label in mapping.items() if keys is None or key in keys]
-
-
-def _required():
-    return [InputRequired(message=REQUIRED)]
+from app.placement.forms import REQUIRED, PlacementBidForm, choices
+from app.placement.vocabulary import INVESTOR_TYPE_LABELS
 
 
 def parse_dates(text: str) -> list:
@@ -42,34 +32,34 @@ def parse_dates(text: str) -> list:
 
 
 class ApplicationForm(FlaskForm):
-    kind = SelectField(_l("Auction"), choices=_choices(labels.KIND_LABELS))
+    kind = SelectField(_l("Auction"), choices=choices(labels.KIND_LABELS))
     is_emergency_repeat = BooleanField(_l("Emergency repeat auction (GKO)"))
-    security_type = SelectField(_l("Security type"), choices=_choices(labels.SECURITY_TYPE_LABELS))
-    security_name = StringField(_l("Security name"), validators=_required() + [Length(max=200)])
-    isin = StringField(_l("ISIN"), validators=_required() + [Length(min=12, max=12, message=_l("An ISIN has 12 characters."))])
-    exchange_code = StringField(_l("Exchange code"), validators=_required() + [Length(max=20)])
-    face_value = DecimalField(_l("Face value, ₸"), places=None, validators=_required(), default=Decimal(1000))
+    security_type = SelectField(_l("Security type"), choices=choices(labels.SECURITY_TYPE_LABELS))
+    security_name = StringField(_l("Security name"), validators=REQUIRED + [Length(max=200)])
+    isin = StringField(_l("ISIN"), validators=REQUIRED + [Length(min=12, max=12, message=_l("An ISIN has 12 characters."))])
+    exchange_code = StringField(_l("Exchange code"), validators=REQUIRED + [Length(max=20)])
+    face_value = DecimalField(_l("Face value, ₸"), places=None, validators=REQUIRED, default=Decimal(1000))
     issue_date = DateField(_l("Issue date"), validators=[Optional()])
     maturity_date = DateField(_l("Maturity date"), validators=[Optional()])
     time_base = SelectField(_l("Time base"), validators=[Optional()], choices=[SelectChoice("", _l("Standard for the type"))]
-                            + _choices(labels.TIME_BASE_LABELS))
+                            + choices(labels.TIME_BASE_LABELS))
     coupon_rate = DecimalField(_l("Coupon rate, % per annum"), places=None, validators=[Optional()])
     coupon_frequency = SelectField(_l("Coupons per year"), validators=[Optional()], choices=[SelectChoice("", "—")] + [
         SelectChoice(str(n), str(n)) for n in (1, 2, 4, 12)])
     coupon_dates = TextAreaField(_l("Coupon dates, maturity included"))
-    trade_date = DateField(_l("Trade date"), validators=_required())
-    declared_quantity = IntegerField(_l("Declared quantity, securities"), validators=_required())
+    trade_date = DateField(_l("Trade date"), validators=REQUIRED)
+    declared_quantity = IntegerField(_l("Declared quantity, securities"), validators=REQUIRED)
     issuable_quantity = IntegerField(_l("Most the issue terms allow, securities"), validators=[Optional()])
-    trade_subject = SelectField(_l("Trade subject"), choices=_choices(labels.TRADE_SUBJECT_LABELS))
+    trade_subject = SelectField(_l("Trade subject"), choices=choices(labels.TRADE_SUBJECT_LABELS))
     market_share_percent = DecimalField(_l("Market bids allowed, percent of own limit bids"), places=None,
-                                        validators=_required() + [NumberRange(0, 100)], default=Decimal(0))
-    submission_method = SelectField(_l("Submission method"), choices=_choices(labels.SUBMISSION_LABELS))
-    pricing = SelectField(_l("Execution of limit bids"), choices=_choices(labels.PRICING_LABELS))
-    bids_open = TimeField(_l("Bids open"), validators=_required())
-    bids_close = TimeField(_l("Bids close"), validators=_required())
-    confirm_until = TimeField(_l("Confirmations until"), validators=_required())
-    decision = TimeField(_l("Cut-off decision by"), validators=_required())
-    settlement_scheme = SelectField(_l("Settlement"), choices=_choices(labels.SCHEME_LABELS))
+                                        validators=REQUIRED + [NumberRange(0, 100)], default=Decimal(0))
+    submission_method = SelectField(_l("Submission method"), choices=choices(labels.SUBMISSION_LABELS))
+    pricing = SelectField(_l("Execution of limit bids"), choices=choices(labels.PRICING_LABELS))
+    bids_open = TimeField(_l("Bids open"), validators=REQUIRED)
+    bids_close = TimeField(_l("Bids close"), validators=REQUIRED)
+    confirm_until = TimeField(_l("Confirmations until"), validators=REQUIRED)
+    decision = TimeField(_l("Cut-off decision by"), validators=REQUIRED)
+    settlement_scheme = SelectField(_l("Settlement"), choices=choices(labels.SCHEME_LABELS))
 
     def validate_coupon_dates(self, field):
         try:
@@ -102,8 +92,8 @@ def application_form(role: str) -> ApplicationForm:
     """The Ministry places GKO only, on the GKO timetable (App.7 §5: bids 09:00–12:00)."""
     form = ApplicationForm()
     if role == "minfin":
-        form.kind.choices = _choices(labels.KIND_LABELS, ("placement",))
-        form.security_type.choices = _choices(labels.SECURITY_TYPE_LABELS, GKO_TYPES)
+        form.kind.choices = choices(labels.KIND_LABELS, ("placement",))
+        form.security_type.choices = choices(labels.SECURITY_TYPE_LABELS, GKO_TYPES)
         if not form.is_submitted():
             for name, (hour, minute) in GKO_TIMETABLE.items():
                 getattr(form, name).data = time(hour, minute)
@@ -133,27 +123,21 @@ class NoteForm(FlaskForm):
 
 
 class PostponeForm(FlaskForm):
-    new_date = DateField(_l("New date"), validators=_required())
-    new_open = TimeField(_l("New opening time"), validators=_required())
+    new_date = DateField(_l("New date"), validators=REQUIRED)
+    new_open = TimeField(_l("New opening time"), validators=REQUIRED)
 
 
-class BidForm(FlaskForm):
-    idempotency_key = HiddenField()
-    kind = SelectField(_l("Bid"), choices=_choices(labels.BID_KIND_LABELS))
-    price = DecimalField(_l("Price"), places=None, validators=[Optional()])
+class BidForm(PlacementBidForm):
     yield_pct = DecimalField(_l("Yield, %"), places=None, validators=[Optional()])
-    quantity = IntegerField(_l("Quantity, securities"), validators=_required() + [NumberRange(min=1)])
-    investor_type = SelectField(_l("Investor type"), choices=_choices(labels.INVESTOR_TYPE_LABELS, INVESTOR_TYPES),
-                                default="broker_dealer")
+    investor_type = SelectField(_l("Investor type"), choices=choices(INVESTOR_TYPE_LABELS), default="broker_dealer")
     client_name = StringField(_l("Client's name (bid for a client)"), validators=[Length(max=200)])
     client_iin = StringField(_l("Client's IIN/BIN"), validators=[Length(max=12)])
-    custodian_id = SelectField(_l("Account"), choices=[])  # the view lists the custodians
 
     def entry(self) -> BidEntry:
         return BidEntry(kind=self.kind.data, quantity=self.quantity.data, price=self.price.data,
                         yield_pct=self.yield_pct.data, client_name=self.client_name.data,
                         client_iin=self.client_iin.data, investor_type=self.investor_type.data,
-                        custodian_id=int(self.custodian_id.data) if self.custodian_id.data else None)
+                        custodian_id=self.custodian())
 
 
 class DecisionForm(FlaskForm):
@@ -173,8 +157,3 @@ class ExploreForm(FlaskForm):
     quantity = IntegerField(_l("Volume to place"), validators=[Optional(), NumberRange(min=1)])
     market_fill_percent = DecimalField(_l("Market bids satisfied, %"), places=None,
                                        validators=[Optional(), NumberRange(0, 100)])
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: CSRF only."""
-

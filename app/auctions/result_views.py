@@ -2,40 +2,35 @@
 certificates, and the public notices."""
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auctions import access, results
-from app.registers import auction_documents as documents
-from app.auctions.forms import ActionForm, DecisionForm, ExploreForm
-from app.auctions.models import AuctionStatus, Deal, DealRegisterFile, DealStatus, Notice
-from app.auctions.services import AuctionError
 from app.auctions.blueprint import bp
+from app.auctions.forms import DecisionForm, ExploreForm
 from app.auctions.loaders import load, refreshed
-from app.pages import apply, show_error
+from app.auctions.models import AuctionStatus, Deal, DealRegisterFile, DealStatus, Notice
+from app.auctions.page import PAGES
 from app.auth.access import any_role, public, roles_required
-from app.auth.roles import Role
+from app.auth.roles import STAFF_ROLES
 from app.clock.services import now
 from app.extensions import db
+from app.pages import apply
+from app.placement import pages
+from app.placement.forms import ActionForm
+from app.refusals import Refusal
+from app.registers import auction_documents as documents
 from app.registers import deal_register_files as registers
 from app.registers import pdf_response, xlsx_response
 
-STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
-READERS = (Role.EXCHANGE_STAFF, Role.ADMIN, Role.MINFIN, Role.ISSUER)
-
-
-def _register_auction(auction_id: int):
-    auction = load(auction_id)
-    if not access.reads_register(auction, current_user):
-        abort(404)
-    return auction
+READERS = (*STAFF_ROLES, *access.INITIATORS)
 
 
 @bp.route("/<int:auction_id>/register")
 @roles_required(*READERS)
 def register(auction_id: int):
-    auction = _register_auction(auction_id)
+    auction = pages.load_if(load, auction_id, access.reads_register)
     return render_template("auctions/register.html", register=results.summary_register(auction),
                            named=access.named_register(auction, current_user))
 
@@ -43,7 +38,7 @@ def register(auction_id: int):
 @bp.route("/<int:auction_id>/register.<any(pdf, xlsx):fmt>")
 @roles_required(*READERS)
 def register_file(auction_id: int, fmt: str):
-    auction = _register_auction(auction_id)
+    auction = pages.load_if(load, auction_id, access.reads_register)
     named = access.named_register(auction, current_user)
     summary = results.summary_register(auction)
     name = f"summary-register-{auction.number}"
@@ -57,7 +52,7 @@ def register_file(auction_id: int, fmt: str):
 @bp.route("/<int:auction_id>/explorer", methods=["GET", "POST"])
 @roles_required(*READERS)
 def explorer(auction_id: int):
-    auction = _register_auction(auction_id)
+    auction = pages.load_if(load, auction_id, access.reads_register)
     explore = ExploreForm(request.args)
     valid = explore.validate()
     quantity = explore.quantity.data if valid and explore.quantity.data else auction.declared_quantity
@@ -65,10 +60,9 @@ def explorer(auction_id: int):
     explore.quantity.data, explore.market_fill_percent.data = quantity, fill
     form = DecisionForm(formdata=request.form if request.method == "POST" else None,
                         quantity=quantity, market_fill_percent=fill, cutoff_price=_cutoff_arg())
-    if request.method == "POST":
-        response = _decide(auction, form)
-        if response is not None:
-            return response
+    decided = _decide(auction, form) if request.method == "POST" else None
+    if decided:
+        return decided
     scenarios = results.explore(auction, quantity, fill) if auction.status != AuctionStatus.FAILED else []
     summary = results.summary_register(auction)
     return render_template("auctions/explorer.html", auction=auction, scenarios=scenarios, explore=explore,
@@ -86,37 +80,33 @@ def _cutoff_arg() -> Decimal | None:
 
 
 def _decide(auction, form: DecisionForm):
+    """The initiator's decision; None while the explorer is to be shown again."""
     access.require_initiator(auction, current_user)
-    if not form.validate_on_submit():
-        return None
-    entry = results.DecisionEntry(satisfy=form.satisfy.data == "yes", cutoff_price=form.cutoff_price.data,
-                                  quantity=form.quantity.data, reason=form.reason.data,
-                                  market_fill_percent=form.market_fill_percent.data
-                                  if form.market_fill_percent.data is not None else Decimal(100))
-    try:
-        results.decide(db.session, auction, current_user, entry, now())
-    except AuctionError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return None
-    flash(_("The decision is recorded.") if entry.satisfy else _("The bids are refused; the auction failed."),
-          "success")
-    return redirect(url_for("auctions.detail", auction_id=auction.id))
+    satisfy = form.satisfy.data == "yes"
+    done = _("The decision is recorded.") if satisfy else _("The bids are refused; the auction failed.")
+    return pages.submitted(form, lambda: results.decide(db.session, auction, current_user, _entry(form), now()),
+                           done, PAGES.detail(auction.id))
+
+
+def _entry(form: DecisionForm) -> results.DecisionEntry:
+    fill = form.market_fill_percent.data
+    return results.DecisionEntry(satisfy=form.satisfy.data == "yes", cutoff_price=form.cutoff_price.data,
+                                 quantity=form.quantity.data, reason=form.reason.data,
+                                 market_fill_percent=fill if fill is not None else Decimal(100))
 
 
 # --- deals and settlement -------------------------------------------------------------------------
 
 @bp.route("/<int:auction_id>/deals/form", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*STAFF_ROLES)
 def form_deals(auction_id: int):
     auction = load(auction_id)
     return apply(ActionForm(), lambda: results.form_deals(db.session, auction, now()),
-                 lambda deals: _("%(count)d deals formed.", count=len(deals)),
-                 url_for("auctions.detail", auction_id=auction.id))
+                 lambda deals: _("%(count)d deals formed.", count=len(deals)), PAGES.detail(auction.id))
 
 
 @bp.route("/<int:auction_id>/settlement", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*STAFF_ROLES)
 def settlement(auction_id: int):
     auction = load(auction_id)
     form = ActionForm()
@@ -124,12 +114,12 @@ def settlement(auction_id: int):
         short = {int(value) for value in request.form.getlist("short") if value.isdigit()}
         try:
             results.settle(db.session, auction, short, now())
-        except AuctionError as error:
+        except Refusal as error:
             db.session.rollback()
             flash(str(error.message), "error")
         else:
             flash(_("Settlement is recorded and the results notice is published."), "success")
-            return redirect(url_for("auctions.detail", auction_id=auction.id))
+            return redirect(PAGES.detail(auction.id))
     needs = results.money_required(auction) if auction.status == AuctionStatus.DEALS_FORMED else []
     return render_template("auctions/settlement.html", auction=auction, needs=needs, form=form)
 
@@ -167,11 +157,8 @@ def download_deal_register(file_id: int):
     if register is None or register.status != "done":
         abort(404)
     _deal_register_of(register.auction_id)    # the reader's check
-    response = send_file(registers.file_path(register), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"deal-register-{register.auction.number}.pdf", max_age=0, etag=False)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Digest"] = f"sha-256={register.sha256}"
-    return response
+    return pages.finished_file(registers.file_path(register), f"deal-register-{register.auction.number}.pdf",
+                               register.sha256)
 
 
 def _deal_register_of(auction_id: int):

@@ -5,21 +5,17 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.domain.calendar import ALMATY, from_almaty_wall_clock
+from app.placement.forms import REQUIRED, PlacementBidForm, choices
 from app.subscriptions import labels
 from app.subscriptions.bidding import OfferingBidEntry
 from app.subscriptions.services import CATEGORIES, OfferingTerms
 
-REQUIRED = [InputRequired(message=_l("This field is required."))]
 WHEN = "%Y-%m-%dT%H:%M"
-
-
-def _choices(mapping, keys=None) -> list[SelectChoice]:
-    return [SelectChoice(key, label) for key, label in mapping.items() if keys is None or key in keys]
 
 
 class OfferingForm(FlaskForm):
@@ -38,10 +34,10 @@ class OfferingForm(FlaskForm):
     answer_due_at = DateTimeLocalField(_l("Seller's answer due"), format=WHEN, validators=REQUIRED)
     with_ccp = BooleanField(_l("With the central counterparty"))
     also_with_ccp = BooleanField(_l("Also file the same offering with the central counterparty (two applications, one offering)"))
-    settlement_code = SelectField(_l("Settlement code"), choices=_choices(labels.CODE_LABELS))
+    settlement_code = SelectField(_l("Settlement code"), choices=choices(labels.CODE_LABELS))
     settlement_organisation = StringField(_l("Settlement organisation (empty: the central depository)"),
                                           validators=[Length(max=200)])
-    investor_categories = SelectMultipleField(_l("Eligible investors"), choices=_choices(labels.CATEGORY_LABELS),
+    investor_categories = SelectMultipleField(_l("Eligible investors"), choices=choices(labels.CATEGORY_LABELS),
                                               default=list(CATEGORIES))
     minimum_bid_amount = DecimalField(_l("Minimum bid, ₸"), places=None, default=Decimal(0), validators=[Optional()])
     is_private = BooleanField(_l("Private placement"))
@@ -72,17 +68,12 @@ class NoteForm(FlaskForm):
     note = TextAreaField(_l("Reason or note"), validators=[Length(max=2000)])
 
 
-class BidForm(FlaskForm):
-    idempotency_key = HiddenField()
-    kind = SelectField(_l("Bid"), choices=[SelectChoice("limit", _l("Limit")), SelectChoice("market", _l("Market"))])
-    price = DecimalField(_l("Price"), places=None, validators=[Optional()])
-    quantity = IntegerField(_l("Quantity, securities"), validators=REQUIRED + [NumberRange(min=1)])
+class BidForm(PlacementBidForm):
     investor_iin = StringField(_l("Investor IIN/BIN (empty: own account)"), validators=[Length(max=12)])
     investor_name = StringField(_l("Investor name"), validators=[Length(max=200)])
-    investor_category = SelectField(_l("Investor category"), choices=_choices(labels.CATEGORY_LABELS),
+    investor_category = SelectField(_l("Investor category"), choices=choices(labels.CATEGORY_LABELS),
                                     default="individual")
     qualified = BooleanField(_l("Qualified investor"))
-    custodian_id = SelectField(_l("Account"), choices=[])  # the view lists the custodians
     secured = BooleanField(_l("Cover is blocked (settlement code Z0)"))
 
     def entry(self) -> OfferingBidEntry:
@@ -91,8 +82,7 @@ class BidForm(FlaskForm):
             investor_iin=(self.investor_iin.data or "").strip() or None,
             investor_name=(self.investor_name.data or "").strip() or None,
             investor_category=self.investor_category.data, qualified=self.qualified.data,
-            custodian_id=int(self.custodian_id.data) if (self.custodian_id.data or "").isdigit() else None,
-            secured=self.secured.data)
+            custodian_id=self.custodian(), secured=self.secured.data)
 
 
 class UploadForm(FlaskForm):
@@ -104,7 +94,3 @@ class DetailsForm(FlaskForm):
     address = StringField(_l("Investor's address"), validators=REQUIRED + [Length(max=300)])
     document = StringField(_l("Identity document (type, number, date)"), validators=REQUIRED + [Length(max=200)])
     account = StringField(_l("Depository account"), validators=REQUIRED + [Length(max=60)])
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: CSRF only."""

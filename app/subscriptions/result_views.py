@@ -1,38 +1,37 @@
 """After the bid period: collateral check, registers, the satisfied register upload, deals,
 settlement, certificates, and members' notifications."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.access import any_role, roles_required
-from app.auth.roles import Role
+from app.auth.roles import STAFF_ROLES, Role
 from app.clock.services import now
 from app.extensions import db
+from app.pages import apply
+from app.placement import pages
+from app.placement.forms import ActionForm
+from app.placement.vocabulary import BIDDERS
+from app.refusals import Refusal
 from app.registers import bid_register_exports as registers
 from app.registers import pdf_response
 from app.registers.pdf import render_document
 from app.registers.readers import RegisterFileError, read_satisfied_register
 from app.subscriptions import access, results
-from app.subscriptions.forms import ActionForm, NoteForm, UploadForm
+from app.subscriptions.blueprint import bp
+from app.subscriptions.forms import NoteForm, UploadForm
+from app.subscriptions.loaders import load
 from app.subscriptions.models import (MemberNotification, RegisterExport, SubscriptionBid, SubscriptionBidStatus,
                                       SubscriptionDeal)
-from app.subscriptions.services import OfferingError
-from app.pages import apply
-from app.subscriptions.blueprint import bp
-from app.subscriptions.loaders import load
+from app.subscriptions.page import PAGES
+from app.subscriptions.views import SELLERS
 
-STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
-CONFIDENTIAL = (Role.EXCHANGE_STAFF, Role.ADMIN, Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN, Role.ISSUER)
-MEMBERS = (Role.PRIMARY_DEALER, Role.PARTICIPANT)
-
-
-def _detail(subscription) -> str:
-    return url_for("subscriptions.detail", subscription_id=subscription.id)
+CONFIDENTIAL = (*STAFF_ROLES, *SELLERS, Role.ISSUER)
 
 
 @bp.route("/<int:subscription_id>/collateral", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*STAFF_ROLES)
 def collateral(subscription_id: int):
     """At the check time (T0, Y0) staff mark the bids the depository found without cover."""
     subscription = load(subscription_id)
@@ -40,24 +39,17 @@ def collateral(subscription_id: int):
         unsecured = {int(value) for value in request.form.getlist("unsecured") if value.isdigit()}
         return apply(ActionForm(), lambda: results.collateral_check(db.session, subscription, unsecured, now()),
                      lambda count: _("%(count)d bids without cover left the register.", count=count),
-                     _detail(subscription))
+                     PAGES.detail(subscription.id))
     return render_template("subscriptions/collateral.html", subscription=subscription, form=ActionForm(),
                            bids=results.active_bids(subscription))
 
 
 # --- registers ----------------------------------------------------------------------------------------
 
-def _confidential(subscription_id: int):
-    subscription = load(subscription_id)
-    if not access.reads_registers(subscription, current_user):
-        abort(404)
-    return subscription
-
-
 @bp.route("/<int:subscription_id>/registers")
 @roles_required(*CONFIDENTIAL)
 def registers_page(subscription_id: int):
-    return _registers(_confidential(subscription_id), UploadForm(formdata=None))
+    return _registers(pages.load_if(load, subscription_id, access.reads_registers), UploadForm(formdata=None))
 
 
 SHOWN_INVESTORS = 500
@@ -80,13 +72,13 @@ def _registers(subscription, upload: UploadForm, problems: list | None = None, s
 @bp.route("/<int:subscription_id>/registers/<any(xml, xlsx):fmt>", methods=["POST"])
 @roles_required(*CONFIDENTIAL)
 def build_register(subscription_id: int, fmt: str):
-    subscription = _confidential(subscription_id)
+    subscription = pages.load_if(load, subscription_id, access.reads_registers)
     back = url_for("subscriptions.registers_page", subscription_id=subscription.id)
     if not ActionForm().validate_on_submit():
         return redirect(back)
     try:
         export = registers.start_export(db.session, subscription, fmt, current_user, now())
-    except OfferingError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(back)
@@ -102,31 +94,26 @@ def download_register(export_id: int, part: str):
     if export is None or export.status != "done" or not access.reads_registers(export.subscription, current_user):
         abort(404)
     path = registers.export_path(export)
-    if part == "signature":
-        path = path.with_name(path.name + ".sig")
-        if export.kind != "accepted_xml" or not path.exists():
-            abort(404)
-    response = send_file(path, as_attachment=True, download_name=path.name, max_age=0, etag=False)
-    response.headers["Cache-Control"] = "no-store"
     if part == "file":
-        response.headers["Digest"] = f"sha-256={export.sha256}"
-    return response
+        return pages.finished_file(path, path.name, export.sha256)
+    signature = path.with_name(path.name + ".sig")
+    if export.kind != "accepted_xml" or not signature.exists():
+        abort(404)
+    return pages.finished_file(signature, signature.name)
 
 
 @bp.route("/<int:subscription_id>/satisfied", methods=["POST"])
-@roles_required(Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN)
+@roles_required(*SELLERS)
 def upload_satisfied(subscription_id: int):
     """App.8 §9: the seller's answer; every problem is reported with its row before anything is stored."""
-    subscription = _confidential(subscription_id)
-    if not access.is_seller(subscription, current_user):
-        abort(404)
+    subscription = pages.load_if(load, subscription_id, access.is_seller)
     form = UploadForm()
     problems = None
     if form.validate_on_submit():
         problems = _apply_upload(subscription, form.file.data)
         if problems is None:
             flash(_("The satisfied register is accepted."), "success")
-            return redirect(_detail(subscription))
+            return redirect(PAGES.detail(subscription.id))
     return _registers(subscription, form, problems, 422)
 
 
@@ -142,40 +129,37 @@ def _apply_upload(subscription, upload) -> list | None:
     except results.RegisterProblems as error:
         db.session.rollback()
         return error.problems
-    except OfferingError as error:
+    except Refusal as error:
         db.session.rollback()
         return [(None, str(error.message))]
     return None
 
 
 @bp.route("/<int:subscription_id>/refuse-all", methods=["POST"])
-@roles_required(Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN)
+@roles_required(*SELLERS)
 def refuse_all(subscription_id: int):
-    subscription = _confidential(subscription_id)
-    if not access.is_seller(subscription, current_user):
-        abort(404)
-    form = NoteForm()
-    return apply(form, lambda: results.refuse_all(db.session, subscription, form.note.data, now()),
-                 _("All bids are refused; the offering failed."), _detail(subscription))
+    subscription = pages.load_if(load, subscription_id, access.is_seller)
+    return pages.noted(PAGES, subscription, NoteForm(), results.refuse_all,
+                       _("All bids are refused; the offering failed."))
 
 
 # --- deals, settlement, certificates -------------------------------------------------------------------
 
 @bp.route("/<int:subscription_id>/deals/form", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*STAFF_ROLES)
 def form_deals(subscription_id: int):
     subscription = load(subscription_id)
     return apply(ActionForm(), lambda: results.form_deals(db.session, subscription, now()),
                  lambda deals: _("%(count)d deals formed; members are notified.", count=len(deals)),
-                 _detail(subscription))
+                 PAGES.detail(subscription.id))
 
 
 @bp.route("/<int:subscription_id>/settle", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*STAFF_ROLES)
 def settle(subscription_id: int):
     subscription = load(subscription_id)
     return apply(ActionForm(), lambda: results.settle(db.session, subscription, now()),
-                 _("Settlement is recorded."), _detail(subscription))
+                 _("Settlement is recorded."), PAGES.detail(subscription.id))
 
 
 @bp.route("/deals/<int:deal_id>/certificate.pdf")
@@ -192,7 +176,7 @@ def certificate(deal_id: int):
 
 
 @bp.route("/notifications")
-@roles_required(*MEMBERS)
+@roles_required(*BIDDERS)
 def notifications():
     rows = db.session.scalars(select(MemberNotification).where(
         MemberNotification.organisation_id == current_user.organisation_id)

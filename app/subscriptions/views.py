@@ -1,28 +1,26 @@
 """Subscription pages: the list, filing, the exchange's check and consent, the offering page."""
-import uuid
-
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from app.placement.vocabulary import custodian_choices
 from app.auth.access import any_role, public, roles_required
 from app.auth.models import Organisation
-from app.auth.roles import OrganisationKind, Role
+from app.auth.roles import STAFF_ROLES, OrganisationKind, Role
 from app.clock.services import now
 from app.extensions import db
-from app.pages import apply, show_error
-from app.subscriptions import access, bidding, results, services
+from app.placement import pages
+from app.placement.vocabulary import BIDDERS
+from app.subscriptions import access, results, services
 from app.subscriptions.blueprint import bp
+from app.subscriptions.forms import NoteForm, OfferingForm, local
 from app.subscriptions.loaders import load, refreshed
-from app.subscriptions.forms import ActionForm, BidForm, NoteForm, OfferingForm, local
-from app.subscriptions.models import SubscriptionNotice, SubscriptionStatus
+from app.subscriptions.models import SubscriptionNotice
+from app.subscriptions.page import PAGES, subscription_page
 
-STAFF = (Role.EXCHANGE_STAFF, Role.ADMIN)
-SELLERS = (Role.PARTICIPANT, Role.PRIMARY_DEALER, Role.MINFIN)
+SELLERS = (*BIDDERS, Role.MINFIN)
 
 
 @bp.route("/")
@@ -45,44 +43,19 @@ def offering_form(formdata=None, **defaults) -> OfferingForm:
 @roles_required(*SELLERS)
 def new():
     form = offering_form()
-    if form.validate_on_submit():
-        try:
-            subscription = services.file_application(db.session, current_user, form.terms(), now(),
-                                                     also_with_ccp=form.also_with_ccp.data)
-        except services.OfferingError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash(_("The application is filed; the exchange will check it."), "success")
-            return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
-    return render_template("subscriptions/new.html", form=form), 422 if form.errors else 200
+    filed = pages.submitted(form, lambda: services.file_application(db.session, current_user, form.terms(), now(),
+                                                                    also_with_ccp=form.also_with_ccp.data),
+                            _("The application is filed; the exchange will check it."),
+                            lambda subscription: PAGES.detail(subscription.id))
+    return filed or pages.form_page("subscriptions/new.html", form)
 
 
 @bp.route("/<int:subscription_id>")
 @any_role
 def detail(subscription_id: int):
     subscription = load(subscription_id)
-    return render_template("subscriptions/detail.html", **page(subscription))
-
-
-def page(subscription) -> dict:
-    user, at = current_user, now()
-    phase = bidding.phase(subscription, at) if subscription.status == SubscriptionStatus.ANNOUNCED else None
-    context = {
-        "subscription": subscription, "phase": phase, "now": at, "is_staff": access.is_staff(user),
-        "is_seller": access.is_seller(subscription, user), "reads_registers": access.reads_registers(subscription, user),
-        "action_form": ActionForm(), "note_form": NoteForm(formdata=None), "counts": results.counts(db.session, subscription),
-        "own_bids": bidding.firm_bids(db.session, subscription, user.organisation_id) if user.role in access.MEMBERS else [],
-        "bid_form": None, "seconds_left": None,
-    }
-    context["deals_by_bid"] = {deal.bid_id: deal for deal in subscription.deals
-                               if deal.organisation_id == user.organisation_id}
-    context["may_bid"] = not subscription.is_gko or user.organisation.is_primary_dealer
-    if phase == "open" and user.role in access.MEMBERS and context["may_bid"]:
-        form = BidForm(formdata=None, idempotency_key=uuid.uuid4().hex)
-        form.custodian_id.choices = custodian_choices(db.session)
-        context.update(bid_form=form, seconds_left=int((subscription.period_end_at - at).total_seconds()))
-    return context
+    return render_template("subscriptions/detail.html",
+                           **subscription_page(db.session, subscription, current_user, now()))
 
 
 # --- the exchange's check, the depository's consent, the announcement ----------------------------------
@@ -99,34 +72,22 @@ ACTIONS = {
 
 
 @bp.route("/<int:subscription_id>/review/<action>", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*STAFF_ROLES)
 def review(subscription_id: int, action: str):
-    if action not in ACTIONS:
-        abort(404)
-    subscription = load(subscription_id)
-    form = NoteForm()
-    operation, done = ACTIONS[action]
-    return apply(form, lambda: operation(subscription, form.note.data, now()), done,
-                 url_for("subscriptions.detail", subscription_id=subscription.id))
+    return pages.review(PAGES, ACTIONS, action, load(subscription_id), NoteForm())
 
 
 @bp.route("/<int:subscription_id>/terms", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*STAFF_ROLES)
 def change_terms(subscription_id: int):
     """App.8 §2: the exchange changes terms on the seller's written request."""
     subscription = load(subscription_id)
     form = offering_form(request.form if request.method == "POST" else None, **_stored(subscription))
     note = NoteForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.change_terms(db.session, subscription, form.terms(), note.note.data)
-        except services.OfferingError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash(_("The terms are changed."), "success")
-            return redirect(url_for("subscriptions.detail", subscription_id=subscription.id))
-    return render_template("subscriptions/new.html", form=form, subscription=subscription, note_form=note)
+    changed = pages.submitted(form, lambda: services.change_terms(db.session, subscription, form.terms(),
+                                                                  note.note.data),
+                              _("The terms are changed."), PAGES.detail(subscription.id))
+    return changed or render_template("subscriptions/new.html", form=form, subscription=subscription, note_form=note)
 
 
 def _stored(subscription) -> dict:
@@ -147,7 +108,7 @@ def _stored(subscription) -> dict:
 def notices():
     refreshed()
     query = select(SubscriptionNotice).order_by(SubscriptionNotice.published_at.desc()).limit(200)
-    if not (current_user.is_authenticated and current_user.role in access.MEMBERS + STAFF):
+    if not _member_or_staff():
         query = query.where(SubscriptionNotice.members_only.is_(False))
     return render_template("subscriptions/notices.html", notices=db.session.scalars(query).all())
 
@@ -156,8 +117,12 @@ def notices():
 @public
 def notice(notice_id: int):
     row = db.session.get(SubscriptionNotice, notice_id) or abort(404)
-    members = current_user.is_authenticated and current_user.role in access.MEMBERS + STAFF
-    if row.members_only and not members:
+    if row.members_only and not _member_or_staff():
         abort(404)
     outcome = results.counts(db.session, row.subscription)
     return render_template("subscriptions/notice.html", notice=row, subscription=row.subscription, counts=outcome)
+
+
+def _member_or_staff() -> bool:
+    """A private placement's notices go to exchange members (and staff) only."""
+    return current_user.is_authenticated and current_user.role in (*BIDDERS, *STAFF_ROLES)
