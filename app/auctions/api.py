@@ -14,12 +14,12 @@ from app.auctions import schemas as s
 from app.auctions.blueprint import api_bp as bp
 from app.auctions.kind import AUCTION
 from app.auctions.labels import status_label
-from app.auctions.loaders import ERRORS, INITIATORS, current_auction, managed_auction, refreshed
+from app.auctions.loaders import BIDDERS, ERRORS, INITIATORS, current_auction, managed_auction, refreshed
 from app.auctions.models import Auction, AuctionStatus, Bid, Deal
 from app.auth.access import roles_required
 from app.clock.services import now
 from app.extensions import db
-from app.placement.api import STAFF, PlacementApi, add_placement_api, applied, require_closed
+from app.placement.api import STAFF, PlacementApi, add_placement_api, amended, applied, require_closed
 
 
 # --- what is shown ---------------------------------------------------------------------------------
@@ -215,3 +215,15 @@ def settle(auction_id: int, data: dict):
         raise ApiError(422, "not_a_participant", _("Some fields are not valid."), {"json": {
             "short_organisation_ids": [_("Name only participants that have deals in this auction.")]}})
     return applied(API, auction, lambda: results.settle(db.session, auction, short, now()))
+
+
+# --- bids beside the shared ones ---------------------------------------------------------------------
+
+@bp.put("/<int:auction_id>/bids/<int:bid_id>")
+@roles_required(*BIDDERS)
+@bp.input(s.BidIn, arg_name="data")
+@bp.output(s.BidOut)
+@bp.doc(responses=ERRORS)
+def replace_bid(auction_id: int, bid_id: int, data: dict):
+    """Change a bid in the window: every field as sent"""
+    return amended(API, auction_id, bid_id, data)

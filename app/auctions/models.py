@@ -203,27 +203,3 @@ class Notice(NoticeColumns, db.Model):
     auction_id: Mapped[int] = mapped_column(ForeignKey("auctions.id"), index=True)
 
     auction: Mapped[Auction] = relationship(back_populates="notices")
-
-
-class DealRegisterFile(db.Model):
-    """A big auction's deal register PDF, built by the worker process and kept for download.
-    It reflects the deals as they stood in `auction_status` (settlement changes their status),
-    in the language it was asked in; it appears under its name only when complete."""
-
-    __tablename__ = "auction_deal_register_files"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    auction_id: Mapped[int] = mapped_column(ForeignKey("auctions.id"), index=True)
-    auction_status: Mapped[str] = mapped_column(String(20))
-    locale: Mapped[str] = mapped_column(String(5))
-    status: Mapped[str] = mapped_column(String(10))        # queued, running, done, failed
-    rows_total: Mapped[int] = mapped_column(Integer, default=0)
-    rows_done: Mapped[int] = mapped_column(Integer, default=0)
-    file_name: Mapped[str] = mapped_column(String(200))
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(Text)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    auction: Mapped[Auction] = relationship()

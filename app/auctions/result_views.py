@@ -10,7 +10,7 @@ from app.auctions import access, results
 from app.auctions.blueprint import bp
 from app.auctions.forms import DecisionForm, ExploreForm
 from app.auctions.loaders import load, refreshed
-from app.auctions.models import AuctionStatus, Deal, DealRegisterFile, DealStatus, Notice
+from app.auctions.models import AuctionStatus, Deal, DealStatus, Notice
 from app.auctions.page import PAGES
 from app.auth.access import any_role, public, roles_required
 from app.auth.roles import STAFF_ROLES
@@ -23,6 +23,7 @@ from app.refusals import Refusal
 from app.registers import auction_documents as documents
 from app.registers import deal_register_files as registers
 from app.registers import pdf_response, xlsx_response
+from app.registers.models import DealRegisterFile
 
 READERS = (*STAFF_ROLES, *access.INITIATORS)
 

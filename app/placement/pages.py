@@ -12,10 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.access import roles_required
+from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
 from app.pages import apply, show_error
 from app.placement.forms import ActionForm
+from app.placement.vocabulary import BIDDERS
 from app.refusals import Refusal
 
 
@@ -154,3 +157,37 @@ def finished_file(path, name: str, sha256: str | None = None):
     if sha256:
         response.headers["Digest"] = f"sha-256={sha256}"
     return response
+
+
+def add_bid_pages(bp, pages: OfferingPages, load: Callable, refreshed: Callable, refused: str) -> None:
+    """The bid pages every kind has, on the feature's blueprint under its own endpoint names:
+    a member's submit, amend and withdraw; the custodian's list and answer (`refused`: what a
+    refusal does to the bid, in the kind's words)."""
+    bids = f"/<int:{pages.parent}>/bids"
+    bidders, custodian = roles_required(*BIDDERS), roles_required(Role.COLLATERAL_CONTROLLER)
+
+    @bp.route(bids, methods=["POST"], endpoint="submit_bid")
+    @bidders
+    def submit(**ids):
+        return submit_bid(pages, load(ids[pages.parent]))
+
+    @bp.route(f"{bids}/<int:bid_id>", methods=["POST"], endpoint="amend_bid")
+    @bidders
+    def amend(bid_id: int, **ids):
+        return amend_bid(pages, load(ids[pages.parent]), bid_id)
+
+    @bp.route(f"{bids}/<int:bid_id>/withdraw", methods=["POST"], endpoint="withdraw_bid")
+    @bidders
+    def withdraw(bid_id: int, **ids):
+        return withdraw_bid(pages, load(ids[pages.parent]), bid_id)
+
+    @bp.route("/confirmations", endpoint="confirmations")
+    @custodian
+    def to_confirm():
+        refreshed()
+        return confirmations(pages)
+
+    @bp.route("/confirmations/<int:bid_id>", methods=["POST"], endpoint="confirm")
+    @custodian
+    def answer(bid_id: int):
+        return confirm(pages, bid_id, refused)

@@ -31,12 +31,8 @@ STATUS_TONES = {"submitted": "warn", "refused": "danger", "accepted": "accent", 
                 "closed": "warn", "failed": "danger", "deals_formed": "ok", "settled": "ok"}
 BID_STATUS_LABELS = {"active": _l("Active"), "withdrawn": _l("Withdrawn")}
 NOTICE_LABELS = {"announcement": _l("Announcement"), "failed": _l("Declared failed"), "results": _l("Results")}
-CONFIRMATION_LABELS = {
-    "not_required": _l("Not required"),
-    "pending": _l("Awaiting the custodian"),
-    "confirmed": _l("Confirmed"),
-    "refused": _l("Refused by the custodian"),
-}
+CONFIRMATION_LABELS = {"not_required": _l("Not required"), "pending": _l("Awaiting the custodian"),
+                       "confirmed": _l("Confirmed"), "refused": _l("Refused by the custodian")}
 INVESTOR_TYPE_LABELS = {
     "bank": _l("Banks"),
     "broker_dealer": _l("Broker-dealers"),

@@ -15,11 +15,12 @@ from app.audit.services import record
 from app.auth.models import User
 from app.clock.services import now as business_now
 from app.jobs import services as jobs
+from app.registers.models import RegisterExport
 from app.registers.signing import sign_register
 from app.registers.rows import RegisterHeader, RegisterRow
 from app.registers.xml import validate_register, write_register_xml
 from app.registers.xlsx_register import write_register_xlsx
-from app.subscriptions.models import (RegisterExport, Subscription, SubscriptionBid, SubscriptionBidStatus,
+from app.subscriptions.models import (Subscription, SubscriptionBid, SubscriptionBidStatus,
                                       SubscriptionStatus)
 from app.subscriptions.services import OfferingError
 

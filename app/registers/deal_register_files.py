@@ -14,10 +14,11 @@ from sqlalchemy import func, select, update
 
 from app.audit.services import record
 from app.registers import auction_documents as documents
-from app.auctions.models import Auction, Deal, DealRegisterFile
+from app.auctions.models import Auction, Deal
 from app.auth.models import User
 from app.clock.services import now as business_now
 from app.jobs import services as jobs
+from app.registers.models import DealRegisterFile
 
 JOB_KIND = "deal_register"
 BUILDING = ("queued", "running")

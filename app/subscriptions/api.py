@@ -13,7 +13,7 @@ from app.auth.access import any_role, roles_required
 from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
-from app.placement.api import STAFF, PlacementApi, add_placement_api, applied, require_closed
+from app.placement.api import STAFF, PlacementApi, add_placement_api, applied, own_bid, require_closed
 from app.subscriptions import access, bidding, results, services
 from app.subscriptions import schemas as s
 from app.subscriptions.blueprint import api_bp as bp
@@ -241,3 +241,21 @@ def settle(subscription_id: int):
     """Record settlement (App.8 §11–12); the results are published unless the placement is private"""
     subscription = current_subscription(subscription_id)
     return applied(API, subscription, lambda: results.settle(db.session, subscription, now()))
+
+
+# --- bids beside the shared ones ---------------------------------------------------------------------
+
+@bp.put("/<int:subscription_id>/bids/<int:bid_id>/investor-details")
+@roles_required(*MEMBERS)
+@bp.input(s.InvestorDetailsIn, arg_name="data")
+@bp.output(s.OfferingBidOut)
+@bp.doc(responses=ERRORS)
+def investor_details(subscription_id: int, bid_id: int, data: dict):
+    """Enter a client's details after the period, when the depository has none (App.8 §7)
+
+    Confidential: the seller and the issuer read them (and staff); other members never.
+    """
+    bid = own_bid(API, subscription_id, bid_id)
+    with refusals():
+        results.enter_investor_details(db.session, bid, current_user, data, now())
+    return bid_row(bid)

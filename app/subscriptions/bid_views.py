@@ -1,10 +1,10 @@
-"""Bid pages of a subscription: submit, amend, withdraw; investor details; custodians confirm."""
+"""Bid pages of a subscription: the shared ones (app.placement.pages) and the investor's details."""
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.access import roles_required
-from app.auth.roles import Role
 from app.clock.services import now
 from app.extensions import db
 from app.placement import pages
@@ -17,22 +17,7 @@ from app.subscriptions.loaders import load, refreshed
 from app.subscriptions.page import PAGES
 
 
-@bp.route("/<int:subscription_id>/bids", methods=["POST"])
-@roles_required(*BIDDERS)
-def submit_bid(subscription_id: int):
-    return pages.submit_bid(PAGES, load(subscription_id))
-
-
-@bp.route("/<int:subscription_id>/bids/<int:bid_id>", methods=["POST"])
-@roles_required(*BIDDERS)
-def amend_bid(subscription_id: int, bid_id: int):
-    return pages.amend_bid(PAGES, load(subscription_id), bid_id)
-
-
-@bp.route("/<int:subscription_id>/bids/<int:bid_id>/withdraw", methods=["POST"])
-@roles_required(*BIDDERS)
-def withdraw_bid(subscription_id: int, bid_id: int):
-    return pages.withdraw_bid(PAGES, load(subscription_id), bid_id)
+pages.add_bid_pages(bp, PAGES, load, refreshed, _l("The bid is refused; it leaves the register."))
 
 
 @bp.route("/<int:subscription_id>/bids/<int:bid_id>/details", methods=["GET", "POST"])
@@ -51,18 +36,3 @@ def investor_details(subscription_id: int, bid_id: int):
             flash(_("The investor's details are saved."), "success")
             return redirect(PAGES.detail(subscription_id, "#bids"))
     return render_template("subscriptions/details.html", bid=bid, form=form)
-
-
-# --- custodians (App.9) -----------------------------------------------------------------------------
-
-@bp.route("/confirmations")
-@roles_required(Role.COLLATERAL_CONTROLLER)
-def confirmations():
-    refreshed()
-    return pages.confirmations(PAGES)
-
-
-@bp.route("/confirmations/<int:bid_id>", methods=["POST"])
-@roles_required(Role.COLLATERAL_CONTROLLER)
-def confirm(bid_id: int):
-    return pages.confirm(PAGES, bid_id, _("The bid is refused; it leaves the register."))

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organisation, User
@@ -173,25 +173,3 @@ class MemberNotification(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class RegisterExport(db.Model):
-    """A register file built for download; large ones are built in the background. The file
-    appears under its final name only when complete, so a half-written file is never served."""
-
-    __tablename__ = "register_exports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))          # accepted_xml, accepted_xlsx
-    status: Mapped[str] = mapped_column(String(10))        # queued, running, done, failed
-    rows_total: Mapped[int] = mapped_column(Integer, default=0)
-    rows_done: Mapped[int] = mapped_column(Integer, default=0)
-    file_name: Mapped[str | None] = mapped_column(String(200))
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(Text)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    subscription: Mapped[Subscription] = relationship()

@@ -16,13 +16,14 @@ from app.placement.vocabulary import BIDDERS
 from app.refusals import Refusal
 from app.registers import bid_register_exports as registers
 from app.registers import pdf_response
+from app.registers.models import RegisterExport
 from app.registers.pdf import render_document
 from app.registers.readers import RegisterFileError, read_satisfied_register
 from app.subscriptions import access, results
 from app.subscriptions.blueprint import bp
 from app.subscriptions.forms import NoteForm, UploadForm
 from app.subscriptions.loaders import load
-from app.subscriptions.models import (MemberNotification, RegisterExport, SubscriptionBid, SubscriptionBidStatus,
+from app.subscriptions.models import (MemberNotification, SubscriptionBid, SubscriptionBidStatus,
                                       SubscriptionDeal)
 from app.subscriptions.page import PAGES
 from app.subscriptions.views import SELLERS

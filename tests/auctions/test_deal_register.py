@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from app.auctions import results
-from app.auctions.models import DealRegisterFile
+from app.registers.models import DealRegisterFile
 from app.auctions.results import DecisionEntry
 from app.extensions import db
 from app.jobs.models import Job, JobStatus

@@ -6,7 +6,8 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.registers.signing import verify_register
-from app.subscriptions.models import RegisterExport, Subscription, SubscriptionStatus
+from app.registers.models import RegisterExport
+from app.subscriptions.models import Subscription, SubscriptionStatus
 from tests.conftest import TEST_PASSWORD
 from tests.subscriptions.conftest import END, FILED_ON, START, almaty
 

@@ -16,7 +16,8 @@ from app.jobs.models import Job
 from app.jobs.worker import run_next_job
 from app.registers.signing import verify_register
 from app.registers import bid_register_exports as registers
-from app.subscriptions.models import RegisterExport, SubscriptionBid
+from app.registers.models import RegisterExport
+from app.subscriptions.models import SubscriptionBid
 from tests.conftest import base_config
 from tests.subscriptions.conftest import END, START, almaty
 from tests.subscriptions.test_pages import announce_in_pages, as_user, bid, download  # noqa: F401 — fixture
